@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import fastify, { LogController, type FastifyReply, type FastifyRequest, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import metricsPlugin from 'fastify-metrics';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { HttpError, isUnavailableError, type ApiError } from './errors.ts';
+import { createValidatorCompiler, describeValidationError } from './validation.ts';
+import type { BaseConfig } from './config.ts';
+
+export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** A readiness check resolves when its dependency answers and rejects (with a reason) when it does not. */
+export type ReadinessCheck = () => Promise<unknown>;
+
+export interface ServerOptions {
+  /** Service name: log field, OpenAPI title. */
+  name: string;
+  version: string;
+  description: string;
+  config: Pick<BaseConfig, 'LOG_LEVEL' | 'BODY_LIMIT_BYTES'>;
+  /** Checked by GET /ready, by name. */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Where logs go; tests pass a stream to read them. Default: stdout. */
+  logStream?: NodeJS.WritableStream;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Starts the shutdown sequence's first step: /ready answers 503 from now on. */
+    markShuttingDown(): void;
+    readonly shuttingDown: boolean;
+  }
+}
+
+const READINESS_TIMEOUT_MS = 1500;
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Paths in logs redacted wherever they appear: credentials never reach a log line. */
+export const redactedLogPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'password',
+  '*.password',
+  'accessToken',
+  '*.accessToken',
+  'token',
+  '*.token',
+];
+
+/**
+ * Creates a Fastify instance with everything a service of this platform shares: logging with a
+ * request id, validation with the project's formats, `{code, message}` errors, Prometheus metrics,
+ * health and readiness, and OpenAPI from the route schemas. Routes are registered by the caller.
+ */
+export async function createServer(options: ServerOptions): Promise<App> {
+  const { config } = options;
+  const loggerOptions: FastifyServerOptions['logger'] = {
+    level: config.LOG_LEVEL,
+    base: { service: options.name },
+    redact: { paths: redactedLogPaths, censor: '[redacted]' },
+    ...(options.logStream ? { stream: options.logStream } : {}),
+  };
+  const app = fastify({
+    logger: loggerOptions,
+    logController: new QuietLogController(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace'),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestTimeout: 30_000,
+    // Longer than ingress-nginx's upstream keep-alive (60 s), so the proxy closes first.
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationError(errors, dataVar)),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
+
+  let shuttingDown = false;
+  app.decorate('markShuttingDown', () => {
+    shuttingDown = true;
+  });
+  app.decorate('shuttingDown', {
+    getter: () => shuttingDown,
+  });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const answer = toApiError(error, options.config.BODY_LIMIT_BYTES, request.headers['content-type']);
+    if (answer.code >= 500) request.log.error({ err: error, statusCode: answer.code }, answer.message);
+    else request.log.debug({ statusCode: answer.code, reason: answer.message }, 'request refused');
+    return reply.code(answer.code).type('application/json').send(answer);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    return reply.code(404).send({
+      code: 404,
+      message: `no route ${request.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`,
+    } satisfies ApiError);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: options.name, description: options.description, version: options.version },
+      components: { schemas: {} },
+    },
+  });
+
+  await app.register(metricsPlugin.default, {
+    endpoint: { url: '/metrics', method: 'GET', schema: { hide: true }, handler: () => undefined },
+    clearRegisterOnInit: true,
+    defaultMetrics: { enabled: true },
+    routeMetrics: {
+      enabled: true,
+      // 404s are counted too, all under one route label value.
+      registeredRoutesOnly: false,
+      invalidRouteGroup: '__not_found__',
+      overrides: {
+        histogram: {
+          name: 'http_request_duration_seconds',
+          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        },
+        // quantile 1 is the maximum in the summary's window
+        summary: { name: 'http_request_summary_seconds', percentiles: [0.5, 0.95, 0.99, 1] },
+      },
+    },
+  });
+
+  registerProbes(app, options.readiness ?? {});
+
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  return app;
+}
+
+/**
+ * Successful requests are logged only at debug: a log line per request at info halves throughput
+ * (DESIGN.md). Failures are logged by the error handler, with the request id.
+ */
+class QuietLogController extends LogController {
+  private readonly everyRequest: boolean;
+  constructor(everyRequest: boolean) {
+    super();
+    this.everyRequest = everyRequest;
+  }
+  override incomingRequest(): void {}
+  override routeNotFound(): void {}
+  override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (!this.everyRequest) return;
+    request.log.debug(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
+  }
+}
+
+function registerProbes(app: App, checks: Record<string, ReadinessCheck>) {
+  const ok = { type: 'object', properties: { status: { type: 'string' } } } as const;
+  const failed = { type: 'object', required: ['code', 'message'], properties: { code: { type: 'integer' }, message: { type: 'string' } } } as const;
+  app.get('/health', { schema: { summary: 'Liveness: the process is fine', tags: ['probes'], response: { 200: ok } } }, () => ({
+    status: 'OK',
+  }));
+  app.get(
+    '/ready',
+    {
+      schema: {
+        summary: 'Readiness: dependencies answer and no shutdown is under way',
+        tags: ['probes'],
+        response: { 200: ok, 503: failed },
+      },
+    },
+    async (_request, reply) => {
+      if (app.shuttingDown) return reply.code(503).send({ code: 503, message: 'not ready: shutting down' });
+      const failures: string[] = [];
+      await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => {
+          try {
+            await withTimeout(check(), READINESS_TIMEOUT_MS, `${name} did not answer within ${READINESS_TIMEOUT_MS} ms`);
+          } catch (err) {
+            failures.push(`${name} does not answer (${err instanceof Error ? err.message : String(err)})`);
+          }
+        }),
+      );
+      if (failures.length > 0) return reply.code(503).send({ code: 503, message: `not ready: ${failures.join('; ')}` });
+      return { status: 'OK' };
+    },
+  );
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Maps anything thrown in a request to what the caller may see. A 500 never carries internals. */
+export function toApiError(error: FastifyError | Error, bodyLimit: number, contentType?: string): ApiError {
+  if (error instanceof HttpError) return { code: error.statusCode, message: error.message };
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) return { code: 400, message: error.message };
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 413, message: `request body is larger than the limit of ${bodyLimit} bytes` };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { code: 415, message: `unsupported media type ${JSON.stringify(contentType?.slice(0, 100) ?? '')}; send application/json` };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { code: 400, message: 'request body is empty but content-type is application/json' };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { code: 400, message: 'request body is not valid JSON' };
+  }
+  if (isUnavailableError(error)) return { code: 503, message: 'database is unavailable, try again later' };
+  const status = fastifyError.statusCode;
+  if (error instanceof SyntaxError && status === 400) return { code: 400, message: 'request body is not valid JSON' };
+  if (typeof status === 'number' && status >= 400 && status < 500) return { code: status, message: error.message };
+  return { code: 500, message: 'internal server error' };
+}
