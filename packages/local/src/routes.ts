@@ -1,0 +1,60 @@
+/**
+ * The public URL contract, written the way the charts' Ingress objects write it: one entry per
+ * Ingress, with ingress-nginx's regex paths and annotations. The dev gateway serves exactly this
+ * table, and a chart test compares it with the rendered Ingresses so the two cannot drift.
+ */
+export type ServiceName = 'app' | 'auth' | 'product';
+
+export interface IngressRoute {
+  /** Ingress object name suffix (the chart's `<release>-<name>`). */
+  name: string;
+  service: ServiceName;
+  /** Regex paths (`pathType: ImplementationSpecific`, `use-regex: "true"`). */
+  paths: string[];
+  /** `nginx.ingress.kubernetes.io/rewrite-target`, with `$n` capture references. */
+  rewriteTarget?: string;
+  /** `nginx.ingress.kubernetes.io/x-forwarded-prefix`: where the service is mounted publicly. */
+  forwardedPrefix?: string;
+  /** Goes through forward-auth (`nginx.ingress.kubernetes.io/auth-url`) before the service. */
+  forwardAuth: boolean;
+}
+
+export const ingressRoutes: IngressRoute[] = [
+  {
+    name: 'app',
+    service: 'app',
+    paths: ['/otusapp($|/)(.*)'],
+    rewriteTarget: '/$2',
+    forwardedPrefix: '/otusapp',
+    forwardAuth: false,
+  },
+];
+
+/** ingress-nginx puts every regex location in one server block, longest path first, case-insensitive. */
+export interface CompiledRoute {
+  route: IngressRoute;
+  path: string;
+  pattern: RegExp;
+}
+
+export function compileRoutes(routes: IngressRoute[]): CompiledRoute[] {
+  return routes
+    .flatMap((route) => route.paths.map((path) => ({ route, path, pattern: new RegExp(`^${path}`, 'i') })))
+    .sort((a, b) => b.path.length - a.path.length);
+}
+
+export interface RouteMatch {
+  route: IngressRoute;
+  /** The path the service receives, after rewrite-target. */
+  upstreamPath: string;
+}
+
+export function matchRoute(compiled: CompiledRoute[], pathname: string): RouteMatch | undefined {
+  for (const candidate of compiled) {
+    if (!candidate.pattern.test(pathname)) continue;
+    const { rewriteTarget } = candidate.route;
+    const upstreamPath = rewriteTarget === undefined ? pathname : pathname.replace(candidate.pattern, rewriteTarget);
+    return { route: candidate.route, upstreamPath: upstreamPath.startsWith('/') ? upstreamPath : `/${upstreamPath}` };
+  }
+  return undefined;
+}

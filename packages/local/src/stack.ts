@@ -1,0 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createInterface } from 'node:readline';
+import { describeUrl, ensurePostgresDatabase } from '@arch/kit';
+import type { FastifyInstance } from 'fastify';
+import { createGateway } from './gateway.ts';
+import { ingressRoutes, type ServiceName } from './routes.ts';
+import { localServices, type LocalService } from './services.ts';
+
+export interface LocalStackOptions {
+  /** Repository root. */
+  root: string;
+  host?: string;
+  gatewayPort: number;
+  ports: Partial<Record<ServiceName, number>>;
+  /** Where PGlite keeps each service's data (`<dataDir>/<service>`). */
+  dataDir: string;
+  /** A Postgres server URL: each service gets its own database `arch_<service>` on it (created when missing). */
+  databaseUrl?: string;
+  redisUrl?: string;
+  logLevel?: string;
+  /** Extra environment for every service. */
+  env?: Record<string, string>;
+  /** Called with each line a service prints (default: printed with a `[service]` prefix). */
+  onOutput?: (service: string, line: string) => void;
+  readyTimeoutMs?: number;
+  /** Which services to run (default: every one whose entry exists). */
+  only?: ServiceName[];
+}
+
+export interface RunningService {
+  name: ServiceName;
+  url: string;
+  data: string;
+  process: ChildProcess;
+}
+
+export interface LocalStack {
+  gatewayUrl: string;
+  gateway: FastifyInstance;
+  services: RunningService[];
+  stop(): Promise<void>;
+}
+
+/** Starts every service as its own process with embedded defaults, then the dev gateway in front. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const host = options.host ?? '127.0.0.1';
+  const print = options.onOutput ?? ((service: string, line: string) => process.stdout.write(`[${service}] ${line}\n`));
+  const chosen = localServices.filter(
+    (service) => existsSync(join(options.root, service.entry)) && (!options.only || options.only.includes(service.name)),
+  );
+  const running: RunningService[] = [];
+  let gateway: FastifyInstance | undefined;
+  const stop = async () => {
+    await gateway?.close();
+    await Promise.all(running.map((service) => stopProcess(service.process)));
+  };
+  try {
+    for (const service of chosen) {
+      running.push(await startService(service, options, host, print));
+    }
+    gateway = await createGateway({
+      routes: ingressRoutes,
+      upstreams: Object.fromEntries(running.map((service) => [service.name, [service.url]])),
+      logLevel: options.logLevel ?? 'info',
+    });
+    await gateway.listen({ host, port: options.gatewayPort });
+    const address = gateway.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.gatewayPort;
+    return { gatewayUrl: `http://${host}:${port}`, gateway, services: running, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function startService(
+  service: LocalService,
+  options: LocalStackOptions,
+  host: string,
+  print: (service: string, line: string) => void,
+): Promise<RunningService> {
+  const port = options.ports[service.name] ?? service.defaultPort;
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    HOST: host,
+    PORT: String(port),
+    LOG_LEVEL: options.logLevel ?? 'info',
+    MIGRATE_ON_START: 'true',
+    ...service.env,
+    ...options.env,
+  };
+  let data: string;
+  if (options.databaseUrl) {
+    const url = new URL(options.databaseUrl);
+    url.pathname = `/arch_${service.name}`;
+    await ensurePostgresDatabase(url.toString());
+    env.DATABASE_URL = url.toString();
+    data = describeUrl(env.DATABASE_URL);
+  } else {
+    delete env.DATABASE_URL;
+    env.PGLITE_DIR = join(options.dataDir, service.name);
+    data = `PGlite at ${env.PGLITE_DIR}`;
+  }
+  if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  else delete env.REDIS_URL;
+
+  const child = spawn(process.execPath, ['--conditions=development', join(options.root, service.entry)], {
+    cwd: options.root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a terminal's Ctrl-C reaches the stack, which stops services in order.
+    detached: true,
+  });
+  process.once('exit', () => child.kill('SIGKILL'));
+  const recent: string[] = [];
+  const collect = (line: string) => {
+    recent.push(line);
+    if (recent.length > 50) recent.shift();
+    print(service.name, line);
+  };
+  createInterface({ input: child.stdout! }).on('line', collect);
+  createInterface({ input: child.stderr! }).on('line', collect);
+
+  const url = `http://${host}:${port}`;
+  await waitUntilReady(service.name, url, child, options.readyTimeoutMs ?? 60_000, recent);
+  return { name: service.name, url, data, process: child };
+}
+
+async function waitUntilReady(name: string, url: string, child: ChildProcess, timeoutMs: number, recent: string[]) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${recent.join('\n')}`);
+    }
+    try {
+      const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${name} was not ready at ${url}/ready within ${timeoutMs} ms:\n${recent.join('\n')}`);
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within the deadline. */
+async function stopProcess(child: ChildProcess, deadlineMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
+  await exited;
+  clearTimeout(timer);
+}
