@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite, type Extensions } from '@electric-sql/pglite';
+import type { Extensions } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
@@ -59,6 +59,8 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
   }
   const dir = config.PGLITE_DIR ?? 'memory://';
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
+  // Loaded only when used: a service on real Postgres does not pay for the WASM build.
+  const { PGlite } = await import('@electric-sql/pglite');
   const pglite = await PGlite.create(dir, {
     ...(options.pgliteExtensions ? { extensions: options.pgliteExtensions } : {}),
     parsers: { [INT8_OID]: parseInt8 },
