@@ -90,8 +90,11 @@ export async function createServer(options: ServerOptions): Promise<App> {
     getter: () => shuttingDown,
   });
 
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onSend', (request, reply, _payload, done) => {
     reply.header('x-request-id', request.id);
+    // While draining, every answer (including ones in flight) closes its keep-alive connection,
+    // so clients reconnect to another replica and the server can finish closing.
+    if (shuttingDown) reply.header('connection', 'close');
     done();
   });
 

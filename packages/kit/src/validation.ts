@@ -2,13 +2,19 @@ import { Ajv, type ErrorObject } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 
-/** E.164: a plus, a non-zero country digit, 7 to 15 digits in all; spaces, dashes, dots and brackets between digits are tolerated. */
-export const PHONE_PATTERN = /^\+[1-9](?:[ .\-()]?\d){6,14}$/;
+/**
+ * E.164-like: a plus, a non-zero country digit, 7 to 15 digits in all. Single spaces, dots or dashes
+ * between digits and one bracketed area code are tolerated, as people write them: +7 (495) 123-45-67.
+ */
+export function isPhone(value: string): boolean {
+  if (value.length > 32 || !/^\+[1-9][\d .\-()]*\d$/.test(value)) return false;
+  if (/[ .\-]{2,}/.test(value)) return false;
+  if (!/^[^()]*(\(\d{1,5}\)[^()]*)?$/.test(value)) return false;
+  const digits = value.replace(/\D/g, '').length;
+  return digits >= 7 && digits <= 15;
+}
 const MAX_INT64 = 9_223_372_036_854_775_807n;
 
-export function isPhone(value: string): boolean {
-  return value.length <= 32 && PHONE_PATTERN.test(value);
-}
 
 /** A positive int64 written as decimal digits (path parameters stay strings so no precision is lost). */
 export function isPositiveInt64(value: string): boolean {

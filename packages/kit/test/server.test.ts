@@ -1,0 +1,158 @@
+import { Writable } from 'node:stream';
+import type { InjectOptions } from 'fastify';
+import t from 'tap';
+import { badRequest, createServer, Type, type App } from '../src/index.ts';
+
+async function build(readiness: Record<string, () => Promise<unknown>> = {}, logLines: string[] = []): Promise<App> {
+  const logStream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(chunk.toString());
+      done();
+    },
+  });
+  const app = await createServer({
+    name: 'kit-test',
+    version: '0.0.0',
+    description: 'test',
+    config: { LOG_LEVEL: 'info', BODY_LIMIT_BYTES: 2048 },
+    readiness,
+    logStream,
+  });
+  app.post(
+    '/things',
+    {
+      schema: {
+        body: Type.Object(
+          { name: Type.String({ maxLength: 10 }), count: Type.Integer({ minimum: 0 }), phone: Type.Optional(Type.String({ format: 'phone' })) },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ name: Type.String() }) },
+      },
+    },
+    async (request, reply) => reply.code(201).send({ name: request.body.name }),
+  );
+  app.get('/things/:id', { schema: { params: Type.Object({ id: Type.String({ format: 'int64' }) }), querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 5, default: 2 }) }) } }, async (request) => ({
+    id: request.params.id,
+    limit: request.query.limit,
+  }));
+  app.get('/boom', async () => {
+    throw new Error('secret internals: SELECT password FROM users');
+  });
+  app.get('/refused', async () => {
+    throw badRequest('nope, and here is why');
+  });
+  app.get('/db-down', async () => {
+    throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  });
+  await app.ready();
+  return app;
+}
+
+const json = { 'content-type': 'application/json' };
+
+t.test('health, readiness, openapi', async (t) => {
+  const app = await build({ database: async () => undefined });
+  t.teardown(() => app.close());
+  t.same((await app.inject('/health')).json(), { status: 'OK' });
+  const ready = await app.inject('/ready');
+  t.equal(ready.statusCode, 200);
+  t.same(ready.json(), { status: 'OK' });
+  const openapi = (await app.inject('/openapi.json')).json();
+  t.equal(openapi.openapi, '3.1.0');
+  t.ok(openapi.paths['/things'].post, 'routes are documented from their schemas');
+  t.notOk(openapi.paths['/metrics'], '/metrics is not part of the API document');
+});
+
+t.test('readiness names the dependency that does not answer, and shutdown turns it off', async (t) => {
+  let down = true;
+  const app = await build({
+    database: async () => {
+      if (down) throw new Error('connect ECONNREFUSED');
+    },
+    slow: () => new Promise(() => undefined),
+  });
+  t.teardown(() => app.close());
+  const notReady = await app.inject('/ready');
+  t.equal(notReady.statusCode, 503);
+  t.match(notReady.json(), { code: 503, message: /database does not answer \(connect ECONNREFUSED\).*slow does not answer \(slow did not answer within 1500 ms\)/ });
+  t.equal((await app.inject('/health')).statusCode, 200, 'liveness is not readiness');
+
+  down = false;
+  const app2 = await build({ database: async () => undefined });
+  t.teardown(() => app2.close());
+  t.equal((await app2.inject('/ready')).statusCode, 200);
+  app2.markShuttingDown();
+  const closing = await app2.inject('/ready');
+  t.equal(closing.statusCode, 503);
+  t.same(closing.json(), { code: 503, message: 'not ready: shutting down' });
+  t.equal((await app2.inject('/health')).statusCode, 200, 'still alive while draining');
+});
+
+t.test('every error is {code, message} naming the problem', async (t) => {
+  const lines: string[] = [];
+  const app = await build({}, lines);
+  t.teardown(() => app.close());
+  const cases: Array<[string, InjectOptions, number, RegExp]> = [
+    ['unknown route', { method: 'GET', url: '/nowhere?x=1' }, 404, /^no route GET \/nowhere$/],
+    ['missing field', { method: 'POST', url: '/things', headers: json, payload: { count: 1 } }, 400, /^body\.name is required$/],
+    ['unknown field', { method: 'POST', url: '/things', headers: json, payload: { name: 'a', count: 1, admin: true } }, 400, /^body has an unknown field 'admin'$/],
+    ['wrong type in a body is not coerced', { method: 'POST', url: '/things', headers: json, payload: { name: 'a', count: '3' } }, 400, /^body\.count must be of type integer$/],
+    ['too long', { method: 'POST', url: '/things', headers: json, payload: { name: 'x'.repeat(11), count: 1 } }, 400, /^body\.name must be at most 10 characters$/],
+    ['format', { method: 'POST', url: '/things', headers: json, payload: { name: 'a', count: 1, phone: '12' } }, 400, /^body\.phone must be a phone number/],
+    ['invalid JSON', { method: 'POST', url: '/things', headers: json, payload: '{"name":' }, 400, /^request body is not valid JSON$/],
+    ['empty JSON', { method: 'POST', url: '/things', headers: json, payload: '' }, 400, /empty/],
+    ['oversized', { method: 'POST', url: '/things', headers: json, payload: JSON.stringify({ name: 'a', count: 1, pad: 'x'.repeat(4096) }) }, 413, /larger than the limit of 2048 bytes/],
+    ['media type', { method: 'POST', url: '/things', headers: { 'content-type': 'text/plain' }, payload: 'hello' }, 415, /unsupported media type "text\/plain"/],
+    ['bad path id', { method: 'GET', url: '/things/abc' }, 400, /^params\.id must be a positive 64-bit integer$/],
+    ['bad query', { method: 'GET', url: '/things/1?limit=50' }, 400, /^querystring\.limit must be <= 5$/],
+    ['refused by a handler', { method: 'GET', url: '/refused' }, 400, /^nope, and here is why$/],
+    ['dependency down', { method: 'GET', url: '/db-down' }, 503, /^database is unavailable, try again later$/],
+    ['crash', { method: 'GET', url: '/boom' }, 500, /^internal server error$/],
+  ];
+  for (const [name, request, status, message] of cases) {
+    const response = await app.inject(request);
+    t.equal(response.statusCode, status, `${name}: ${status}`);
+    t.match(response.headers['content-type'], /application\/json/, `${name}: JSON`);
+    const body = response.json();
+    t.same(Object.keys(body).sort(), ['code', 'message'], `${name}: exactly {code, message}`);
+    t.equal(body.code, status);
+    t.match(body.message, message, `${name}: ${body.message}`);
+  }
+  t.match(lines.join(''), /secret internals/, 'a 500 is logged with its cause');
+  t.notMatch((await app.inject('/boom')).body, /SELECT|secret|stack/, 'and never shown to the caller');
+  t.same((await app.inject('/things/7')).json(), { id: '7', limit: 2 }, 'query strings are coerced and defaulted');
+});
+
+t.test('metrics: route templates, never raw URLs; 404s in one label value; quantiles incl. max', async (t) => {
+  const app = await build();
+  t.teardown(() => app.close());
+  for (const id of ['1', '2', '3']) await app.inject(`/things/${id}`);
+  for (const path of ['/a', '/b/c', '/d?e=f']) await app.inject(path);
+  const text = (await app.inject('/metrics')).body;
+  t.match(text, /http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/things\/:id",status_code="200"\} 3/);
+  t.match(text, /http_request_summary_seconds\{quantile="0\.95",method="GET",route="\/things\/:id",status_code="200"\}/);
+  t.match(text, /http_request_summary_seconds\{quantile="1",method="GET",route="\/things\/:id",status_code="200"\}/);
+  t.match(text, /http_request_summary_seconds_count\{method="GET",route="__not_found__",status_code="404"\} 3/);
+  t.notMatch(text, /route="\/things\/1"|route="\/a"|route="\/b\/c"/, 'no raw URL becomes a label');
+  t.match(text, /process_resident_memory_bytes/);
+});
+
+t.test('request ids: generated, or taken from a sane X-Request-Id, and echoed', async (t) => {
+  const lines: string[] = [];
+  const app = await build({}, lines);
+  t.teardown(() => app.close());
+  const given = await app.inject({ url: '/boom', headers: { 'x-request-id': 'abc-123' } });
+  t.equal(given.headers['x-request-id'], 'abc-123');
+  t.match(lines.join(''), /"reqId":"abc-123"/, 'the id is on the log line');
+  const junk = await app.inject({ url: '/health', headers: { 'x-request-id': 'bad id\nwith newline' } });
+  t.match(junk.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'junk ids are replaced');
+});
+
+t.test('credentials never reach the logs', async (t) => {
+  const lines: string[] = [];
+  const app = await build({}, lines);
+  t.teardown(() => app.close());
+  app.log.info({ password: 'hunter22', user: { password: 'hunter23' }, accessToken: 'eyJ.secret' }, 'login attempt');
+  t.notMatch(lines.join(''), /hunter22|hunter23|eyJ\.secret/);
+  t.match(lines.join(''), /\[redacted\]/);
+});
