@@ -44,8 +44,12 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
           oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     });
-    // An idle client losing its server must not crash the process; the next query reports it.
-    pool.on('error', (err) => options.logger?.warn({ err: { message: err.message } }, 'idle database connection lost'));
+    // A connection losing its server must never crash the process: pg emits 'error' on the client,
+    // idle (the pool's event) or checked out (the client's own, which nobody else listens to).
+    // The query in flight, if any, fails by itself and is answered with 503.
+    const lost = (err: Error) => options.logger?.warn({ err: { message: err.message } }, 'database connection lost');
+    pool.on('error', lost);
+    pool.on('connect', (client) => client.on('error', lost));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,
