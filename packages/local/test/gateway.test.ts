@@ -1,0 +1,76 @@
+import fastify from 'fastify';
+import t from 'tap';
+import { freePort } from '@arch/kit/testing';
+import { compileRoutes, createGateway, ingressRoutes, matchRoute, type IngressRoute } from '../src/index.ts';
+
+t.test('routes behave like ingress-nginx regex locations with rewrite-target', async (t) => {
+  const compiled = compileRoutes(ingressRoutes);
+  const cases: Array<[string, string | undefined]> = [
+    ['/otusapp/health', '/health'],
+    ['/otusapp/user/42', '/user/42'],
+    ['/otusapp/', '/'],
+    ['/otusapp', '/'],
+    ['/OtusApp/health', '/health'],
+    ['/otusappx/health', undefined],
+    ['/health', undefined],
+    ['/', undefined],
+  ];
+  for (const [path, upstream] of cases) t.equal(matchRoute(compiled, path)?.upstreamPath, upstream, `${path} → ${upstream ?? 'no route'}`);
+});
+
+t.test('longer paths win, as ingress-nginx orders regex locations', async (t) => {
+  const routes: IngressRoute[] = [
+    { name: 'wide', service: 'app', paths: ['/api($|/)(.*)'], rewriteTarget: '/$2', forwardAuth: false },
+    { name: 'narrow', service: 'auth', paths: ['/api/login($|/)(.*)'], rewriteTarget: '/signin/$2', forwardAuth: false },
+  ];
+  const compiled = compileRoutes(routes);
+  t.same(matchRoute(compiled, '/api/login/x'), { route: routes[1], upstreamPath: '/signin/x' });
+  t.same(matchRoute(compiled, '/api/other'), { route: routes[0], upstreamPath: '/other' });
+});
+
+t.test('the gateway proxies with rewrite, query, body and forwarded headers; errors are JSON', async (t) => {
+  const upstream = fastify();
+  upstream.all('/*', async (request) => ({ method: request.method, url: request.url, headers: request.headers, body: request.body ?? null }));
+  await upstream.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => upstream.close());
+  const { port } = upstream.server.address() as { port: number };
+  const deadPort = await freePort();
+
+  const gateway = await createGateway({
+    routes: [
+      ...ingressRoutes,
+      { name: 'dead', service: 'product', paths: ['/products(/|$)(.*)'], forwardAuth: false },
+    ],
+    upstreams: { app: [`http://127.0.0.1:${port}`], product: [`http://127.0.0.1:${deadPort}`] },
+    logLevel: 'silent',
+  });
+  t.teardown(() => gateway.close());
+
+  const proxied = await gateway.inject({
+    method: 'POST',
+    url: '/otusapp/user?trace=1&x=%20y',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'req-1' },
+    payload: { username: 'alice' },
+  });
+  t.equal(proxied.statusCode, 200);
+  const seen = proxied.json();
+  t.equal(seen.url, '/user?trace=1&x=%20y', 'path rewritten, query kept as sent');
+  t.same(seen.body, { username: 'alice' }, 'body passed through');
+  t.equal(seen.headers['x-forwarded-prefix'], '/otusapp', 'the public prefix is forwarded');
+  t.equal(seen.headers['x-request-id'], 'req-1', 'the request id travels');
+  t.ok(seen.headers['x-forwarded-for'], 'the client address is forwarded');
+
+  const unknown = await gateway.inject('/nowhere');
+  t.equal(unknown.statusCode, 404);
+  t.same(unknown.json(), { code: 404, message: 'no route GET /nowhere' });
+
+  const down = await gateway.inject('/products/search?q=x');
+  t.equal(down.statusCode, 502);
+  t.same(down.json(), { code: 502, message: 'product service did not answer' });
+
+  const gatewayWithout = await createGateway({ routes: ingressRoutes, upstreams: {}, logLevel: 'silent' });
+  t.teardown(() => gatewayWithout.close());
+  const notRunning = await gatewayWithout.inject('/otusapp/health');
+  t.equal(notRunning.statusCode, 503);
+  t.same(notRunning.json(), { code: 503, message: 'app service is not running' });
+});
