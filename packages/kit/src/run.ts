@@ -29,12 +29,19 @@ export async function runService<T extends TObject, DB>(definition: ServiceDefin
     process.stderr.write(`[${definition.name}] ${err instanceof ConfigError ? err.message : String(err)}\n`);
     process.exit(1);
   }
-  const database = await openDatabase<DB>({
-    config,
-    ...(definition.pgliteExtensions ? { pgliteExtensions: definition.pgliteExtensions } : {}),
-  });
-  if (config.MIGRATE_ON_START) await migrateToLatest(database.db as Kysely<unknown>, definition.migrations);
-  const app = await definition.build({ config, database });
+  let database: DatabaseHandle<DB>;
+  let app: App;
+  try {
+    database = await openDatabase<DB>({
+      config,
+      ...(definition.pgliteExtensions ? { pgliteExtensions: definition.pgliteExtensions } : {}),
+    });
+    if (config.MIGRATE_ON_START) await migrateToLatest(database.db as Kysely<unknown>, definition.migrations);
+    app = await definition.build({ config, database });
+  } catch (err) {
+    process.stderr.write(`[${definition.name}] cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
   closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS, logger: app.log }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'unexpected error; shutting down');
     else app.log.info({ signal }, 'shutting down: readiness off, finishing in-flight requests');

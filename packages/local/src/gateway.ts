@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import fastify, { LogController, type FastifyInstance } from 'fastify';
+import fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import { compileRoutes, matchRoute, type IngressRoute, type ServiceName } from './routes.ts';
 
@@ -50,7 +50,7 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
     return instances[index];
   };
 
-  const proxy = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const proxy = async (request: FastifyRequest, reply: FastifyReply) => {
     const [pathname = '/', query] = splitUrl(request.url);
     const match = matchRoute(compiled, pathname);
     if (!match) return reply.code(404).send({ code: 404, message: `no route ${request.method} ${pathname.slice(0, 200)}` });

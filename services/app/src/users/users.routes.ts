@@ -1,6 +1,6 @@
 import { Type, conflict, isUniqueViolation, notFound, badRequest, type App } from '@arch/kit';
 import type { UsersRepository } from './users.repository.ts';
-import type { UserRow, UserRowUpdate } from './users.table.ts';
+import type { NewUserRow, UserRow, UserRowUpdate } from './users.table.ts';
 import { ErrorResponse, User, UserCreate, UserParams, UserUpdate } from './users.schema.ts';
 
 export interface UsersRoutesOptions {
@@ -22,7 +22,7 @@ export async function usersRoutes(app: App, { users }: UsersRoutesOptions): Prom
       },
     },
     async (request, reply) => {
-      const row = await createOrConflict(() => users.create(toRow(request.body)), request.body.username);
+      const row = await createOrConflict(() => users.create(toNewRow(request.body)), request.body.username);
       const prefix = forwardedPrefix(request.headers['x-forwarded-prefix']);
       return reply.code(201).header('location', `${prefix}/user/${row.id}`).send(toUser(row));
     },
@@ -53,7 +53,7 @@ export async function usersRoutes(app: App, { users }: UsersRoutesOptions): Prom
       const { userId } = request.params;
       const { id, ...fields } = request.body;
       if (id !== undefined && String(id) !== userId) throw badRequest(`body.id ${id} does not match the path id ${userId}`);
-      const patch = toRow(fields);
+      const patch = toPatch(fields);
       const row = await createOrConflict(() => users.update(parseId(userId), patch), fields.username);
       if (!row) throw notFound(`user ${userId} not found`);
       return toUser(row);
@@ -89,14 +89,24 @@ function forwardedPrefix(header: string | string[] | undefined): string {
   return typeof header === 'string' && /^(\/[\w.-]+)+$/.test(header) ? header : '';
 }
 
-function toRow(fields: { username?: string; firstName?: string; lastName?: string; email?: string; phone?: string }) {
-  const row: UserRowUpdate = {};
-  if (fields.username !== undefined) row.username = fields.username;
-  if (fields.firstName !== undefined) row.first_name = fields.firstName;
-  if (fields.lastName !== undefined) row.last_name = fields.lastName;
-  if (fields.email !== undefined) row.email = fields.email;
-  if (fields.phone !== undefined) row.phone = fields.phone;
-  return row as Required<Pick<UserRowUpdate, 'username' | 'email'>> & UserRowUpdate;
+function toNewRow(user: UserCreate): NewUserRow {
+  return {
+    username: user.username,
+    email: user.email,
+    first_name: user.firstName ?? null,
+    last_name: user.lastName ?? null,
+    phone: user.phone ?? null,
+  };
+}
+
+function toPatch(fields: Omit<UserUpdate, 'id'>): UserRowUpdate {
+  const patch: UserRowUpdate = {};
+  if (fields.username !== undefined) patch.username = fields.username;
+  if (fields.firstName !== undefined) patch.first_name = fields.firstName;
+  if (fields.lastName !== undefined) patch.last_name = fields.lastName;
+  if (fields.email !== undefined) patch.email = fields.email;
+  if (fields.phone !== undefined) patch.phone = fields.phone;
+  return patch;
 }
 
 function toUser(row: UserRow): User {
