@@ -202,7 +202,16 @@ t.test('docs/kubernetes.md walks through files that exist', async (t) => {
     if (path.includes('<')) continue;
     t.ok(existsSync(join(repoRoot, path)) || path.startsWith('postman/'), path);
   }
-  for (const step of ['minikube start', 'minikube addons enable ingress', 'kube-prometheus-stack', 'arch.homework', '/etc/hosts', 'skaffold run', 'helm upgrade --install', 'newman run', 'kubectl port-forward']) {
-    t.ok(doc.includes(step), `mentions ${step}`);
-  }
+  const steps = [
+    /minikube start --cpus=\d+ --memory=\S+/,
+    /minikube addons enable ingress/,
+    /kubectl apply -f deploy\/monitoring\/ingress-nginx-metrics\.yaml/,
+    /helm upgrade --install kube-prometheus-stack [\s\S]*?-f deploy\/monitoring\/kube-prometheus-stack\.yaml/,
+    /arch\.homework" \| sudo tee -a \/etc\/hosts/,
+    /^skaffold run$/m,
+    /helm upgrade --install app charts\/app/,
+    /newman run .*http:\/\/arch\.homework/,
+    /kubectl -n monitoring port-forward svc\/kube-prometheus-stack-grafana/,
+  ];
+  for (const step of steps) t.match(doc, step, `the walk has ${step.source}`);
 });
