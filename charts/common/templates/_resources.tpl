@@ -1,0 +1,236 @@
+{{- define "common.service" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "common.fullname" . }}
+  labels:
+    {{- include "common.componentLabels" (dict "ctx" . "component" "api") | nindent 4 }}
+  {{- with .Values.service.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  type: ClusterIP
+  ports:
+    - name: http
+      port: {{ .Values.service.port }}
+      targetPort: http
+      protocol: TCP
+  selector:
+    {{- include "common.selectorLabels" . | nindent 4 }}
+{{- end }}
+
+{{- define "common.serviceAccount" -}}
+{{- if .Values.serviceAccount.create -}}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ include "common.serviceAccountName" . }}
+  labels:
+    {{- include "common.labels" . | nindent 4 }}
+  {{- with .Values.serviceAccount.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+automountServiceAccountToken: {{ .Values.serviceAccount.automountServiceAccountToken }}
+{{- end }}
+{{- end }}
+
+{{- define "common.configmap" -}}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "common.fullname" . }}
+  labels:
+    {{- include "common.labels" . | nindent 4 }}
+data:
+  {{- include "common.configData" . | nindent 2 }}
+{{- end }}
+
+{{- define "common.secret" -}}
+{{- if include "common.secret.enabled" . -}}
+{{- $name := include "common.fullname" . -}}
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "common.labels" . | nindent 4 }}
+  annotations:
+    # kept on uninstall, so a reinstall finds the same generated keys and passwords
+    helm.sh/resource-policy: keep
+type: Opaque
+data:
+  {{- range $key, $spec := include "common.secretSpecs" . | fromYaml }}
+  {{ $key }}: {{ include "common.secretValue" (dict "ctx" $ "secret" $name "key" $key "value" $spec.value "generate" $spec.generate) | quote }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+One Ingress per route of `ingress.routes` (the same table as packages/local/src/routes.ts): regex
+paths, rewrite-target, x-forwarded-prefix, and for forwardAuth routes ingress-nginx's external auth
+against the auth service (401 to the client, never a redirect: no auth-signin).
+*/}}
+{{- define "common.ingress" -}}
+{{- if .Values.ingress.enabled }}
+{{- $root := . }}
+{{- $fullname := include "common.fullname" . }}
+{{- range $i, $route := .Values.ingress.routes }}
+{{- if gt $i 0 }}
+---
+{{- end }}
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {{ printf "%s-%s" $fullname $route.name | trunc 63 | trimSuffix "-" }}
+  labels:
+    {{- include "common.componentLabels" (dict "ctx" $root "component" "api") | nindent 4 }}
+    arch.homework/route: {{ $route.name }}
+  annotations:
+    nginx.ingress.kubernetes.io/use-regex: "true"
+    {{- with $route.rewriteTarget }}
+    nginx.ingress.kubernetes.io/rewrite-target: {{ . | quote }}
+    {{- end }}
+    {{- with $route.forwardedPrefix }}
+    nginx.ingress.kubernetes.io/x-forwarded-prefix: {{ . | quote }}
+    {{- end }}
+    {{- if and $route.forwardAuth $root.Values.auth.enabled }}
+    nginx.ingress.kubernetes.io/auth-url: {{ include "common.authUrl" (dict "ctx" $root "path" $root.Values.auth.verifyPath) | quote }}
+    nginx.ingress.kubernetes.io/auth-response-headers: {{ $root.Values.auth.responseHeaders | join "," | quote }}
+    {{- end }}
+    {{- with $root.Values.ingress.annotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+    {{- with $route.annotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  ingressClassName: {{ $root.Values.ingress.className }}
+  {{- with $root.Values.ingress.tls }}
+  tls:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  rules:
+    - host: {{ $root.Values.ingress.host | quote }}
+      http:
+        paths:
+          {{- range $route.paths }}
+          - path: {{ . | quote }}
+            pathType: ImplementationSpecific
+            backend:
+              service:
+                name: {{ $fullname }}
+                port:
+                  name: http
+          {{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* In-cluster URL of the auth service: (dict "ctx" . "path" "/verify") */}}
+{{- define "common.authUrl" -}}
+{{- $auth := .ctx.Values.auth }}
+{{- printf "http://%s.%s.svc.cluster.local:%v%s" $auth.serviceName (default .ctx.Release.Namespace $auth.namespace) $auth.port .path }}
+{{- end }}
+
+{{- define "common.hpa" -}}
+{{- if .Values.autoscaling.enabled }}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ include "common.fullname" . }}
+  labels:
+    {{- include "common.labels" . | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ include "common.fullname" . }}
+  minReplicas: {{ .Values.autoscaling.minReplicas }}
+  maxReplicas: {{ .Values.autoscaling.maxReplicas }}
+  metrics:
+    {{- with .Values.autoscaling.targetCPUUtilizationPercentage }}
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ . }}
+    {{- end }}
+    {{- with .Values.autoscaling.targetMemoryUtilizationPercentage }}
+    - type: Resource
+      resource:
+        name: memory
+        target:
+          type: Utilization
+          averageUtilization: {{ . }}
+    {{- end }}
+  behavior:
+    scaleDown:
+      stabilizationWindowSeconds: 300
+{{- end }}
+{{- end }}
+
+{{/* Only with more than one replica: a PDB over a single pod would block every node drain. */}}
+{{- define "common.pdb" -}}
+{{- $replicas := ternary .Values.autoscaling.minReplicas .Values.replicaCount .Values.autoscaling.enabled }}
+{{- if and .Values.podDisruptionBudget.enabled (gt (int $replicas) 1) }}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "common.fullname" . }}
+  labels:
+    {{- include "common.labels" . | nindent 4 }}
+spec:
+  {{- if .Values.podDisruptionBudget.maxUnavailable }}
+  maxUnavailable: {{ .Values.podDisruptionBudget.maxUnavailable }}
+  {{- else }}
+  minAvailable: {{ .Values.podDisruptionBudget.minAvailable }}
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- include "common.selectorLabels" . | nindent 6 }}
+{{- end }}
+{{- end }}
+
+{{/* A peer of a NetworkPolicy rule: (dict "namespace" "<name or empty: this one>" "podLabels" {...}) */}}
+{{- define "common.networkPolicyPeer" -}}
+- podSelector:
+    matchLabels:
+      {{- toYaml .podLabels | nindent 6 }}
+  {{- with .namespace }}
+  namespaceSelector:
+    matchLabels:
+      kubernetes.io/metadata.name: {{ . }}
+  {{- end }}
+{{- end }}
+
+{{/* Who may reach the service's pods: the ingress controller, Prometheus, this release's own pods (helm tests) and `networkPolicy.allowedClients`. */}}
+{{- define "common.networkPolicy" -}}
+{{- if .Values.networkPolicy.enabled }}
+{{- $np := .Values.networkPolicy }}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ include "common.fullname" . }}
+  labels:
+    {{- include "common.labels" . | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "common.selectorLabels" . | nindent 6 }}
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        {{- include "common.networkPolicyPeer" $np.ingressController | nindent 8 }}
+        {{- include "common.networkPolicyPeer" $np.prometheus | nindent 8 }}
+        {{- include "common.networkPolicyPeer" (dict "podLabels" (dict "app.kubernetes.io/instance" .Release.Name)) | nindent 8 }}
+        {{- range $np.allowedClients }}
+        {{- include "common.networkPolicyPeer" . | nindent 8 }}
+        {{- end }}
+      ports:
+        - port: http
+          protocol: TCP
+{{- end }}
+{{- end }}

@@ -1,0 +1,3 @@
+{{- define "postgres.secretName" -}}
+{{- default (include "common.fullname" .) .Values.auth.existingSecret }}
+{{- end }}

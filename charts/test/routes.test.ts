@@ -1,0 +1,78 @@
+/**
+ * The dev gateway (packages/local) and the cluster's Ingresses serve one route table: for every
+ * service that exists in the workspace or has entries in `ingressRoutes`, the Ingress objects its
+ * chart renders with the platform's values must be exactly the table's entries for it: name, paths,
+ * rewrite-target, x-forwarded-prefix and whether forward-auth guards them. A route added on one
+ * side only fails here.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { ingressRoutes, type IngressRoute, type ServiceName } from '@arch/local';
+import { chartWorkspace, repoRoot, serviceCharts, type K8sObject } from './lib/helm.ts';
+import { byKind, field } from './lib/objects.ts';
+
+const annotation = (ingress: K8sObject, name: string) => ingress.metadata.annotations?.[`nginx.ingress.kubernetes.io/${name}`];
+
+/** An Ingress written back as a route-table entry. */
+function asRoute(ingress: K8sObject, service: ServiceName): IngressRoute {
+  const rules = field<{ http: { paths: { path: string; backend: { service: { name: string } } }[] } }[]>(ingress, 'spec.rules');
+  const paths = rules.flatMap((rule) => rule.http.paths);
+  const backends = [...new Set(paths.map((path) => path.backend.service.name))];
+  if (backends.length !== 1 || backends[0] !== service) throw new Error(`${ingress.metadata.name} routes to ${backends.join(', ')}, not ${service}`);
+  const prefix = `${service}-`;
+  if (!ingress.metadata.name.startsWith(prefix)) throw new Error(`${ingress.metadata.name} is not named <release>-<route>`);
+  const rewriteTarget = annotation(ingress, 'rewrite-target');
+  const forwardedPrefix = annotation(ingress, 'x-forwarded-prefix');
+  return {
+    name: ingress.metadata.name.slice(prefix.length),
+    service,
+    paths: paths.map((path) => path.path),
+    ...(rewriteTarget === undefined ? {} : { rewriteTarget }),
+    ...(forwardedPrefix === undefined ? {} : { forwardedPrefix }),
+    forwardAuth: annotation(ingress, 'auth-url') !== undefined,
+  };
+}
+
+const byName = (routes: IngressRoute[]) => [...routes].sort((a, b) => a.name.localeCompare(b.name));
+
+const workspace = chartWorkspace();
+t.teardown(() => workspace.close());
+
+const inWorkspace = (service: ServiceName) => existsSync(join(repoRoot, 'services', service, 'package.json'));
+const inTable = (service: ServiceName) => ingressRoutes.some((route) => route.service === service);
+const compared = serviceCharts.filter((service) => inWorkspace(service) || inTable(service));
+
+t.test('the route table covers a service as soon as the service exists', async (t) => {
+  t.ok(compared.length > 0, `compared: ${compared.join(', ')}`);
+  const later = serviceCharts.filter((service) => !compared.includes(service));
+  if (later.length) t.comment(`not compared until they exist in services/ or the table: ${later.join(', ')}`);
+  for (const route of ingressRoutes) t.ok(serviceCharts.includes(route.service), `${route.name}: ${route.service} has a chart`);
+});
+
+for (const service of compared) {
+  t.test(`${service}: the chart's Ingresses are the route table's entries`, async (t) => {
+    const objects = workspace.render(service, { release: service, values: [`deploy/platform/${service}.yaml`] });
+    const rendered = byKind(objects, 'Ingress').map((ingress) => asRoute(ingress, service));
+    const table = ingressRoutes.filter((route) => route.service === service);
+    t.same(byName(rendered), byName(table), 'names, paths, rewrites, forwarded prefixes and forward-auth agree');
+    for (const ingress of byKind(objects, 'Ingress').filter((o) => annotation(o, 'auth-url'))) {
+      t.match(annotation(ingress, 'auth-url'), /^http:\/\/auth\.arch\.svc\.cluster\.local:8000\/verify$/, `${ingress.metadata.name}: forward-auth asks the auth service`);
+      t.notOk(annotation(ingress, 'auth-signin'), `${ingress.metadata.name}: 401, not a redirect`);
+    }
+  });
+}
+
+t.test('a route on one side only is caught', async (t) => {
+  const objects = workspace.render('app', { values: ['deploy/platform/app.yaml', 'charts/app/ci/forward-auth-values.yaml'] });
+  const rendered = byName(byKind(objects, 'Ingress').map((ingress) => asRoute(ingress, 'app')));
+  t.same(
+    rendered.map((route) => [route.name, route.forwardAuth]),
+    [
+      ['app-protected', true],
+      ['app-public', false],
+    ],
+    'the split table reads back from the Ingresses',
+  );
+  t.notSame(rendered, byName(ingressRoutes.filter((route) => route.service === 'app' && route.name === 'app')), 'differs from a one-route table');
+});
