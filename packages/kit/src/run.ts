@@ -5,7 +5,7 @@ import type { Static, TObject } from 'typebox';
 import { ConfigError, loadConfig, type BaseConfig } from './config.ts';
 import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './db.ts';
 import { migrateToLatest, type Migrations } from './migrate.ts';
-import type { App } from './server.ts';
+import { registerDatabasePoolMetrics, type App } from './server.ts';
 
 export interface ServiceDefinition<T extends TObject, DB> {
   name: string;
@@ -35,6 +35,7 @@ export async function runService<T extends TObject, DB>(definition: ServiceDefin
   });
   if (config.MIGRATE_ON_START) await migrateToLatest(database.db as Kysely<unknown>, definition.migrations);
   const app = await definition.build({ config, database });
+  registerDatabasePoolMetrics(app, database.poolStats);
   closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS, logger: app.log }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'unexpected error; shutting down');
     else app.log.info({ signal }, 'shutting down: readiness off, finishing in-flight requests');
