@@ -3,3 +3,5 @@ export * from './grafana.ts';
 export * from './dashboards.ts';
 export * from './alerts.ts';
 export * from './generate.ts';
+export * from './sources.ts';
+export * from './template.ts';

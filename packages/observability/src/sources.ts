@@ -45,7 +45,8 @@ export function metricNames(expr: string): string[] {
     .replace(/\[[^\]]*\]/g, ' ')
     .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
   const names = new Set<string>();
-  for (const match of stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
+  // Not preceded by a digit or a dot: `1m`, `0.5e3` are numbers and durations, not names.
+  for (const match of stripped.matchAll(/(?<![\w.:])[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
     const name = match[0];
     const rest = stripped.slice((match.index ?? 0) + name.length);
     if (/^\s*\(/.test(rest) || KEYWORDS.has(name.toLowerCase())) continue;
