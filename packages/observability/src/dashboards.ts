@@ -291,7 +291,7 @@ function podsRow(podSelector: string, processSelector: string): RowSpec {
       description: `Restarts in the last 15 minutes (kube-state-metrics). The alert fires above ${restartsThreshold}.`,
       unit: 'short',
       min: 0,
-      width: 8,
+      width: 6,
       thresholds: [[restartsThreshold, THRESHOLD_COLOR]],
       targets: [q(`sum by (pod) (increase(kube_pod_container_status_restarts_total{${podSelector}}[15m]))`, '{{pod}}')],
     }),
@@ -300,22 +300,29 @@ function podsRow(podSelector: string, processSelector: string): RowSpec {
       description: 'Resident set size and V8 heap in use, as the Node.js process reports them.',
       unit: 'bytes',
       min: 0,
-      width: 8,
+      width: 6,
       targets: [
         q(`sum by (pod) (process_resident_memory_bytes{${processSelector}})`, 'rss {{pod}}'),
         q(`sum by (pod) (nodejs_heap_size_used_bytes{${processSelector}})`, 'heap {{pod}}'),
       ],
     }),
     timeseries({
-      title: 'Event loop lag p99 and process CPU',
-      description: 'Event loop delay p99 (seconds, left) and CPU seconds per second of the Node.js process: lag rising with CPU means the process is saturated.',
+      title: 'Process CPU (from the service)',
+      description: 'CPU cores the Node.js process uses (process_cpu_seconds_total); one process cannot use much more than one core.',
+      unit: 'short',
+      axisLabel: 'cores',
+      min: 0,
+      width: 6,
+      targets: [q(`sum by (pod) (rate(process_cpu_seconds_total{${processSelector}}[${RATE}]))`, '{{pod}}')],
+    }),
+    timeseries({
+      title: 'Event loop lag p99',
+      description: 'Event loop delay p99 of the Node.js process: rising with CPU near one core means the process is saturated and every request waits.',
       unit: 's',
       min: 0,
-      width: 8,
-      targets: [
-        q(`max by (pod) (nodejs_eventloop_lag_p99_seconds{${processSelector}})`, 'lag p99 {{pod}}'),
-        q(`sum by (pod) (rate(process_cpu_seconds_total{${processSelector}}[${RATE}]))`, 'cpu {{pod}}'),
-      ],
+      width: 6,
+      thresholds: [[0.1, 'orange']],
+      targets: [q(`max by (pod) (nodejs_eventloop_lag_p99_seconds{${processSelector}})`, '{{pod}}')],
     }),
   ]);
 }
@@ -335,7 +342,7 @@ function databaseRow(poolSelector: string, poolGroup: string, databaseSelector: 
       targets: [
         q(`${pool('total')} - ${pool('idle')}`, `in use ${legendFor(poolGroup)}`),
         q(pool('waiting'), `waiting ${legendFor(poolGroup)}`),
-        q(`max by (${poolGroup}) (${m.dbPoolMax}{${poolSelector}})`, `max ${legendFor(poolGroup)}`),
+        q(`sum by (${poolGroup}) (${m.dbPoolMax}{${poolSelector}})`, `size ${legendFor(poolGroup)}`),
       ],
     }),
     timeseries({
@@ -457,12 +464,12 @@ function cacheRow(cacheSelector: string, cacheGroup: string, redisSelector: stri
       targets: [q(redis('redis_evicted_keys_total'), 'evicted'), q(redis('redis_expired_keys_total'), 'expired')],
     }),
     timeseries({
-      title: 'Redis operations and clients',
-      description: 'Commands processed per second, and connected clients.',
+      title: 'Redis commands per second',
+      description: 'Commands Redis processes per second, every client included.',
       unit: 'ops',
       min: 0,
       width: 8,
-      targets: [q(redis('redis_commands_processed_total'), 'commands/s'), q(`sum(redis_connected_clients{${redisSelector}})`, 'clients')],
+      targets: [q(redis('redis_commands_processed_total'), 'commands')],
     }),
   ]);
 }
