@@ -11,6 +11,9 @@ import { localServices, type ServiceName } from '@arch/local';
 import {
   alertsDir,
   dashboardsDir,
+  errorRatioExpr,
+  latencyP95Expr,
+  serviceProfiles,
   latencyBuckets,
   notFoundRoute,
   repositoryRoot,
@@ -179,7 +182,14 @@ t.test('dashboards, alerts and the metrics contract against a real Prometheus sc
     t.same(rules.map((rule) => rule.name).sort(), [...declared].sort(), 'Prometheus loaded every rule of every file');
     for (const rule of rules) t.equal(rule.health, 'ok', `${rule.name}: evaluates (${rule.lastError ?? 'no error'})`);
 
+    t.comment(`alerts seen pending or firing during the traffic: ${[...alertsSeen].sort().join(', ') || 'none'}`);
     for (const name of withScenario) {
+      const profile = serviceProfiles[name];
+      const peak = async (expr: string) => {
+        const values = (await client.queryRange(expr, window.start, window.end, 1)).flatMap((series) => series.values.map(([, value]) => Number(value)));
+        return Math.max(...values.filter(Number.isFinite));
+      };
+      t.comment(`${name}: 5xx ratio peaked at ${(100 * (await peak(errorRatioExpr(profile)))).toFixed(1)}%, p95 at ${(await peak(latencyP95Expr(profile))).toFixed(2)} s`);
       const prefix = name.charAt(0).toUpperCase() + name.slice(1);
       t.ok(alertsSeen.has(`${prefix}HighErrorRate:${name}`), `${prefix}HighErrorRate went pending while the database was cut`);
       t.ok(alertsSeen.has(`${prefix}HighLatency:${name}`), `${prefix}HighLatency went pending while the database was slow`);
