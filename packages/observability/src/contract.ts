@@ -31,12 +31,6 @@ export const notFoundRoute = '__not_found__';
 /** kube-prometheus-stack provisions its Prometheus data source with this uid. */
 export const prometheusDatasourceUid = 'prometheus';
 
-/**
- * Target labels, as a kube-prometheus-stack ServiceMonitor sets them on every series it scrapes:
- * namespace, pod, service (the Kubernetes Service's name), job (= service unless jobLabel is set),
- * container, endpoint. The local proof's static scrape configs set the same ones.
- */
-export const targetLabels = ['namespace', 'pod', 'service', 'job', 'container', 'endpoint'] as const;
 
 /**
  * The Kubernetes Service of a chart is `<release>-<chart>`, or just the release name when that

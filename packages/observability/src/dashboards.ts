@@ -10,7 +10,6 @@ import {
   serviceProfiles,
   errorRatioThreshold,
   restartsThreshold,
-  type ServiceName,
   type ServiceProfile,
 } from './contract.ts';
 import { dashboard, q, row, stat, timeseries, variable, type Dashboard, type PanelSpec, type QueryVariable, type RowSpec } from './grafana.ts';
@@ -225,7 +224,7 @@ function serviceLatencyRow(scope: Scope): RowSpec {
   ]);
 }
 
-function ingressRow(selector: string, group: string, legend: string): RowSpec {
+function ingressRow(selector: string, group: string): RowSpec {
   const requests = 'nginx_ingress_controller_requests';
   const duration = 'nginx_ingress_controller_request_duration_seconds_bucket';
   const rps = (extra = '') => `sum${by(group)} (rate(${requests}{${selector}${extra}}[${RATE}]))`;
@@ -561,7 +560,7 @@ export function serviceDashboard(profile: ServiceProfile): Dashboard {
     serviceLatencyRow(scope),
     row('Per route: latency', latencyPanels(scope, 'method, route', 'route', 12)),
     row('Per route: traffic and errors', trafficPanels(scope, 'method, route', 'route')),
-    ingressRow('exported_namespace=~"$namespace", ingress=~"$ingress"', '', ''),
+    ingressRow('exported_namespace=~"$namespace", ingress=~"$ingress"', ''),
     podsRow('namespace=~"$namespace", pod=~"$pod"', scope.service),
     databaseRow(scope.service, 'pod', 'namespace=~"$namespace", datname=~"$database"', 'namespace=~"$namespace"', false),
     ...(profile.cache ? [cacheRow(scope.service, '', 'namespace=~"$namespace", service=~"$redis"')] : []),
@@ -635,7 +634,7 @@ export function overviewDashboard(): Dashboard {
         targets: [q(errorRatio(scope.routes, 'service, method, route'), '{{service}} {{method}} {{route}}')],
       }),
     ]),
-    ingressRow('exported_namespace=~"$namespace"', 'ingress', 'ingress'),
+    ingressRow('exported_namespace=~"$namespace"', 'ingress'),
     podsRow('namespace=~"$namespace", pod=~"$pod"', scope.service),
     databaseRow(scope.service, 'service', 'namespace=~"$namespace", datname=~"$database"', 'namespace=~"$namespace"', true),
     cacheRow(scope.service, 'service', 'namespace=~"$namespace", service=~"$redis"'),
@@ -658,5 +657,3 @@ export function allDashboards(): Record<string, Dashboard> {
     'overview.json': overviewDashboard(),
   };
 }
-
-export const dashboardServices: ServiceName[] = Object.keys(serviceProfiles) as ServiceName[];

@@ -83,7 +83,8 @@ export interface QueryVariable {
   includeAll: boolean;
   multi: boolean;
   allValue?: string;
-  current: Record<string, never>;
+  /** Opens at All where offered, else at the first value Grafana finds. */
+  current: { selected: true; text: string[]; value: string[] } | Record<string, never>;
   options: never[];
 }
 
@@ -298,7 +299,7 @@ export const variable = (spec: VariableSpec): QueryVariable => ({
   includeAll: spec.all ?? false,
   multi: spec.all ?? false,
   ...(spec.allValue !== undefined ? { allValue: spec.allValue } : {}),
-  current: {},
+  current: spec.all ? { selected: true, text: ['All'], value: ['$__all'] } : {},
   options: [],
 });
 
