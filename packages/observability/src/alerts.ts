@@ -203,9 +203,9 @@ function grafanaRule(options: {
   };
 }
 
-/** The panel a Grafana rule links to: the first one whose title is given. */
+/** The panel a Grafana rule links to: the time series of that title (not the stat of the same name). */
 function panelId(board: Dashboard, title: string): number {
-  const found = dashboardTargets(board).find(({ panel }) => panel.title === title);
+  const found = dashboardTargets(board).find(({ panel }) => panel.type === 'timeseries' && panel.title === title);
   if (!found) throw new Error(`dashboard ${board.uid} has no panel "${title}"`);
   return found.panel.id;
 }
