@@ -16,7 +16,17 @@ export interface DatabaseHandle<DB> {
   location: string;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** The connection pool right now, for the `db_pool_*` metrics. */
+  poolStats(): PoolStats;
   close(): Promise<void>;
+}
+
+/** Connections of a pool: open ones (`total`), the idle among them, requests queued for one, and the bound. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
 }
 
 export interface OpenDatabaseOptions {
@@ -58,6 +68,7 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
       ping: async () => {
         await sql`select 1`.execute(db);
       },
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: config.DB_POOL_MAX }),
       close: () => db.destroy(),
     };
   }
@@ -77,6 +88,8 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    // PGlite is one in-process connection, never queued for: it reports as a pool of one.
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0, max: 1 }),
     close: () => db.destroy(),
   };
 }

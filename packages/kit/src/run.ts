@@ -5,7 +5,7 @@ import type { Static, TObject } from 'typebox';
 import { ConfigError, loadConfig, type BaseConfig } from './config.ts';
 import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './db.ts';
 import { migrateToLatest, type Migrations } from './migrate.ts';
-import type { App } from './server.ts';
+import { registerDatabasePoolMetrics, type App } from './server.ts';
 
 export interface ServiceDefinition<T extends TObject, DB> {
   name: string;
@@ -38,6 +38,7 @@ export async function runService<T extends TObject, DB>(definition: ServiceDefin
     });
     if (config.MIGRATE_ON_START) await migrateToLatest(database.db as Kysely<unknown>, definition.migrations);
     app = await definition.build({ config, database });
+    registerDatabasePoolMetrics(app, database.poolStats);
   } catch (err) {
     process.stderr.write(`[${definition.name}] cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { HttpError, isUnavailableError, type ApiError } from './errors.ts';
 import { createValidatorCompiler, describeValidationError } from './validation.ts';
 import type { BaseConfig } from './config.ts';
+import type { PoolStats } from './db.ts';
 
 export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -34,6 +35,7 @@ declare module 'fastify' {
 }
 
 const READINESS_TIMEOUT_MS = 1500;
+const SUMMARY_WINDOW_SECONDS = 60;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Paths in logs redacted wherever they appear: credentials never reach a log line. */
@@ -134,8 +136,9 @@ export async function createServer(options: ServerOptions): Promise<App> {
           name: 'http_request_duration_seconds',
           buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
         },
-        // quantile 1 is the maximum in the summary's window
-        summary: { name: 'http_request_summary_seconds', percentiles: [0.5, 0.95, 0.99, 1] },
+        // quantile 1 is the maximum in the summary's window: the last 30-60 s (two age buckets of
+        // 30 s), not the whole life of the process; each bucket costs a digest update per request.
+        summary: { name: 'http_request_summary_seconds', percentiles: [0.5, 0.95, 0.99, 1], maxAgeSeconds: SUMMARY_WINDOW_SECONDS, ageBuckets: 2 },
       },
     },
   });
@@ -144,6 +147,36 @@ export async function createServer(options: ServerOptions): Promise<App> {
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
+}
+
+/**
+ * Exposes a database pool on /metrics, read at each scrape: `db_pool_connections{state}` with
+ * state `total` (open), `idle` and `waiting` (requests queued for a connection), and
+ * `db_pool_max_connections`. In use = total - idle; waiting above 0 means the pool is the bottleneck.
+ */
+export function registerDatabasePoolMetrics(app: App, poolStats: () => PoolStats): void {
+  const { client } = app.metrics;
+  // The registry is the process's; a second server in the same process (tests) takes the names over.
+  client.register.removeSingleMetric('db_pool_connections');
+  client.register.removeSingleMetric('db_pool_max_connections');
+  new client.Gauge({
+    name: 'db_pool_connections',
+    help: 'Database pool connections: total (open), idle, waiting (requests queued for a connection)',
+    labelNames: ['state'],
+    collect() {
+      const stats = poolStats();
+      this.set({ state: 'total' }, stats.total);
+      this.set({ state: 'idle' }, stats.idle);
+      this.set({ state: 'waiting' }, stats.waiting);
+    },
+  });
+  new client.Gauge({
+    name: 'db_pool_max_connections',
+    help: 'Upper bound of the database pool (DB_POOL_MAX)',
+    collect() {
+      this.set(poolStats().max);
+    },
+  });
 }
 
 /**

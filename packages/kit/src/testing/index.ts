@@ -66,12 +66,15 @@ export async function createTestDatabase(prefix: string): Promise<{ url: string;
 
 /**
  * A TCP proxy that can cut and restore a connection on demand: the way tests take a real
- * dependency "down" and bring it back without touching the shared server.
+ * dependency "down" and bring it back without touching the shared server. `latencyMs` makes it
+ * slow instead: every chunk, both ways, is held that long (in order).
  */
 export class TcpProxy {
   readonly targetHost: string;
   readonly targetPort: number;
   port = 0;
+  /** Delay added to every chunk in each direction, from now on. */
+  latencyMs = 0;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
 
@@ -93,7 +96,8 @@ export class TcpProxy {
       };
       client.on('error', forget).on('close', forget);
       upstream.on('error', forget).on('close', forget);
-      client.pipe(upstream).pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -102,6 +106,34 @@ export class TcpProxy {
     this.server = server;
     this.port = (server.address() as { port: number }).port;
     return this.port;
+  }
+
+  /** Copies `from` to `to`, holding each chunk `latencyMs`; the end follows the last chunk. */
+  private forward(from: Socket, to: Socket): void {
+    const queue: Array<{ due: number; chunk: Buffer | null }> = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      while (queue.length > 0 && queue[0]!.due <= Date.now()) {
+        const { chunk } = queue.shift()!;
+        if (to.destroyed) continue;
+        if (chunk === null) to.end();
+        else to.write(chunk);
+      }
+      if (queue.length > 0) timer = setTimeout(flush, queue[0]!.due - Date.now());
+    };
+    const push = (chunk: Buffer | null) => {
+      if (this.latencyMs <= 0 && queue.length === 0) {
+        if (!to.destroyed) chunk === null ? to.end() : to.write(chunk);
+        return;
+      }
+      const last = queue[queue.length - 1]?.due ?? 0;
+      queue.push({ due: Math.max(Date.now() + this.latencyMs, last), chunk });
+      if (!timer) timer = setTimeout(flush, Math.max(0, queue[0]!.due - Date.now()));
+    };
+    from.on('data', (chunk: Buffer) => push(chunk));
+    from.on('end', () => push(null));
+    from.on('close', () => clearTimeout(timer));
   }
 
   /** Refuses new connections and cuts every open one. */
