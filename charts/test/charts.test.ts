@@ -201,13 +201,13 @@ for (const chart of serviceCharts) {
     t.ok(Object.keys(data).length > 0, 'the dashboard ConfigMap is not empty');
     const source = readFileSync(join(repoRoot, 'dashboards', `${chart}.json`), 'utf8');
     t.equal(data[`${chart}.json`], source.trimEnd(), 'the dashboard is dashboards/<service>.json verbatim, Grafana {{ }} included');
-    const dashboard = JSON.parse(data[`${chart}.json`] ?? '') as { panels: { targets: { expr: string; legendFormat?: string }[] }[] };
+    const dashboard = JSON.parse(data[`${chart}.json`] ?? '') as { panels: { targets?: { expr: string; legendFormat?: string }[] }[] };
     t.ok(dashboard.panels.length > 0);
     t.ok(
-      dashboard.panels.some((panel) => panel.targets.some((target) => target.expr.includes('http_request_summary_seconds'))),
+      dashboard.panels.some((panel) => (panel.targets ?? []).some((target) => target.expr.includes('http_request_summary_seconds'))),
       'a latency panel over the summary',
     );
-    t.ok(dashboard.panels.some((panel) => panel.targets.some((target) => target.legendFormat?.includes('{{'))), 'legend templates survive Helm');
+    t.ok(dashboard.panels.some((panel) => (panel.targets ?? []).some((target) => target.legendFormat?.includes('{{'))), 'legend templates survive Helm');
 
     const rule = find(objects, 'PrometheusRule', chart);
     t.equal(rule.metadata.labels?.release, 'kube-prometheus-stack');

@@ -183,10 +183,16 @@ t.test('deploy/monitoring: the ingress controller metrics and kube-prometheus-st
   const alerts = find(app, 'ConfigMap', 'app-grafana-alerts');
   t.equal(alerts.metadata.labels?.[alertSidecar.label], alertSidecar.labelValue, 'the alerts sidecar picks up the charts’ alert rules');
   t.equal(dashboardSidecar.searchNamespace, 'ALL');
+  // Panels name the data source directly or through the dashboard's `datasource` variable.
+  const dashboard = JSON.parse(Object.values(field<Record<string, string>>(dashboards, 'data'))[0] ?? '{}') as {
+    panels: { datasource?: { uid: string } }[];
+    templating: { list: { type: string; name: string; current?: { value: string } }[] };
+  };
+  const variable = dashboard.templating.list.find((v) => v.type === 'datasource');
   const datasourceUids = new Set(
-    (JSON.parse(Object.values(field<Record<string, string>>(dashboards, 'data'))[0] ?? '{}') as { panels: { datasource: { uid: string } }[] }).panels.map(
-      (panel) => panel.datasource.uid,
-    ),
+    dashboard.panels
+      .filter((panel) => panel.datasource)
+      .map((panel) => (panel.datasource?.uid === `\${${variable?.name}}` ? variable?.current?.value : panel.datasource?.uid)),
   );
   t.same([...datasourceUids], [stack.grafana.sidecar.datasources.uid], 'dashboards query the data source kube-prometheus-stack provisions');
   for (const object of [...byKind(app, 'ServiceMonitor'), ...byKind(app, 'PrometheusRule')]) {
