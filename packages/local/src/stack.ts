@@ -17,8 +17,10 @@ export interface LocalStackOptions {
   ports: Partial<Record<ServiceName, number>>;
   /** Where PGlite keeps each service's data (`<dataDir>/<service>`). */
   dataDir: string;
-  /** A Postgres server URL: each service gets its own database `arch_<service>` on it (created when missing). */
+  /** A Postgres server URL: each service gets its own database `<databasePrefix><service>` on it (created when missing). */
   databaseUrl?: string;
+  /** Default `arch_`; tests use a unique prefix so parallel runs never share a database. */
+  databasePrefix?: string;
   redisUrl?: string;
   logLevel?: string;
   /** Extra environment for every service. */
@@ -33,6 +35,8 @@ export interface LocalStackOptions {
 export interface RunningService {
   name: ServiceName;
   url: string;
+  /** The service's own DATABASE_URL when it runs on Postgres. */
+  databaseUrl?: string;
   data: string;
   process: ChildProcess;
 }
@@ -103,7 +107,7 @@ async function startService(
   let data: string;
   if (options.databaseUrl) {
     const url = new URL(options.databaseUrl);
-    url.pathname = `/arch_${service.name}`;
+    url.pathname = `/${options.databasePrefix ?? 'arch_'}${service.name}`;
     await ensurePostgresDatabase(url.toString());
     env.DATABASE_URL = url.toString();
     data = describeUrl(env.DATABASE_URL);
@@ -134,7 +138,7 @@ async function startService(
 
   const url = `http://${host}:${port}`;
   await waitUntilReady(service.name, url, child, options.readyTimeoutMs ?? 60_000, recent);
-  return { name: service.name, url, data, process: child };
+  return { name: service.name, url, data, process: child, ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}) };
 }
 
 async function waitUntilReady(name: string, url: string, child: ChildProcess, timeoutMs: number, recent: string[]) {

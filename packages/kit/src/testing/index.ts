@@ -16,6 +16,46 @@ export function realPostgresUrl(): string | undefined {
   return process.env.TEST_DATABASE_URL || undefined;
 }
 
+/**
+ * For a test that needs the real Postgres: the reason to skip it on a laptop without
+ * TEST_DATABASE_URL, or false to run it. Under CI=true it never skips; a missing URL fails loudly.
+ */
+export function needsRealPostgres(): string | false {
+  if (realPostgresUrl()) return false;
+  if (process.env.CI === 'true') throw new Error('CI=true but TEST_DATABASE_URL is not set: this test needs the real Postgres');
+  return 'TEST_DATABASE_URL is not set (a real Postgres is needed for this test)';
+}
+
+/** The same URL with another host and port: a service reaching its database through a proxy. */
+export function viaPort(url: string, port: number): string {
+  const parsed = new URL(url);
+  parsed.hostname = '127.0.0.1';
+  parsed.port = String(port);
+  return parsed.toString();
+}
+
+/** Polls `check` until it returns true or the deadline passes; returns whether it did. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000, everyMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return true;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  return false;
+}
+
+/** A free TCP port on 127.0.0.1 (for child processes that must be told their port). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** A fresh, uniquely named database on the real Postgres; `drop()` removes it. */
 export async function createTestDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
   const base = realPostgresUrl();
