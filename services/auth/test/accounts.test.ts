@@ -87,6 +87,8 @@ for (const store of testStores()) {
     const junk = await app.inject({ method: 'POST', url: '/login', headers: json, payload: { username: 'a', password: '' } });
     t.equal(junk.statusCode, 400);
     t.match(junk.json().message, /body\.password/);
+    const nul = await login(app, `${account.username}\u0000`, 'Wrong-pass-1');
+    t.same([nul.statusCode, nul.json()], [401, wrongPassword.json()], 'a NUL in the name is just an unknown user, not a database error');
     const sqlPassword = await login(app, account.username, "' or '1'='1");
     t.equal(sqlPassword.statusCode, 401, 'SQL in a password is just a wrong password');
     t.equal((await login(app, account.username.toUpperCase(), account.password)).statusCode, 200, 'usernames are not case-sensitive');

@@ -18,6 +18,7 @@ export interface AccountsRoutesOptions {
 
 // One message for an unknown user and a wrong password: the answer must not tell which.
 const BAD_CREDENTIALS = 'username or password is incorrect';
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** POST /register, /login, /logout. */
 export async function accountsRoutes(app: App, options: AccountsRoutesOptions): Promise<void> {
@@ -73,7 +74,8 @@ export async function accountsRoutes(app: App, options: AccountsRoutesOptions): 
     async (request, reply) => {
       const { username, password } = request.body;
       await limits.check(request, username);
-      const account = await accounts.findByUsername(username);
+      // Registration allows no control characters in a name, and Postgres text cannot hold NUL.
+      const account = CONTROL_CHARACTERS.test(username) ? undefined : await accounts.findByUsername(username);
       // An unknown user costs the same KDF work as a known one, so timing tells nothing either.
       const ok = account ? await hasher.verify(password, account.password_hash) : await hasher.verifyNothing(password);
       if (!account || !ok) {
