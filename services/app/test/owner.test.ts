@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import t from 'tap';
-import { ConfigError } from '@arch/kit';
+import { ConfigError, loadConfig, tokenVerifierFromConfig } from '@arch/kit';
+import { appConfigSchema } from '../src/app.ts';
 import {
   createTestSigner,
   deleteRedisKeys,
@@ -141,7 +142,10 @@ t.test('keys from an unreachable JWKS: 503 naming the problem, never 500', async
 });
 
 t.test('AUTH_ENABLED without a key source is a configuration error', async (t) => {
-  await t.rejects(startTestApp('pglite', { AUTH_ENABLED: 'true' }), ConfigError);
+  const config = loadConfig(appConfigSchema, { AUTH_ENABLED: 'true' });
+  t.throws(() => tokenVerifierFromConfig(config), ConfigError);
+  t.throws(() => tokenVerifierFromConfig(config), /AUTH_JWKS_URL or AUTH_PUBLIC_KEY is required/);
+  t.equal(tokenVerifierFromConfig(loadConfig(appConfigSchema, {})), undefined, 'nothing to verify with auth off');
 });
 
 const redisUrl = testRedisUrl();
