@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Type, conflict, forbidden, isUniqueViolation, notFound, badRequest, type App, type Identity } from '@arch/kit';
 import type { UsersRepository } from './users.repository.ts';
-import type { UserRow, UserRowUpdate } from './users.table.ts';
+import type { NewUserRow, UserRow, UserRowUpdate } from './users.table.ts';
 import { ErrorResponse, User, UserCreate, UserParams, UserUpdate } from './users.schema.ts';
 
 export interface UsersRoutesOptions {
@@ -44,7 +44,7 @@ export async function usersRoutes(app: App, { users, authenticate }: UsersRoutes
       const owner = request.identity ? ownerId(request.identity) : undefined;
       if (owner !== undefined && (await users.findById(owner))) throw conflict(`user ${owner} already has a profile`);
       const row = await createOrConflict(
-        () => (owner === undefined ? users.create(toRow(request.body)) : users.createWithId(owner, toRow(request.body))),
+        () => (owner === undefined ? users.create(toNewRow(request.body)) : users.createWithId(owner, toNewRow(request.body))),
         request.body.username,
       );
       return reply.code(201).header('location', location(request, row.id)).send(toUser(row));
@@ -79,15 +79,16 @@ export async function usersRoutes(app: App, { users, authenticate }: UsersRoutes
       const { userId } = request.params;
       const { id, ...fields } = request.body;
       if (id !== undefined && String(id) !== userId) throw badRequest(`body.id ${id} does not match the path id ${userId}`);
-      const patch = toRow(fields);
+      const patch = toPatch(fields);
       const row = await createOrConflict(() => users.update(parseId(userId), patch), fields.username);
       if (row) return toUser(row);
       if (!request.identity) throw notFound(`user ${userId} not found`);
       // The owner's profile does not exist yet: PUT creates it.
       const owner = ownerId(request.identity);
-      if (fields.username === undefined) throw badRequest('body.username is required to create the profile');
-      if (fields.email === undefined) throw badRequest('body.email is required to create the profile');
-      const created = await createOrConflict(() => users.createWithId(owner, patch), fields.username);
+      const { username, email } = fields;
+      if (username === undefined) throw badRequest('body.username is required to create the profile');
+      if (email === undefined) throw badRequest('body.email is required to create the profile');
+      const created = await createOrConflict(() => users.createWithId(owner, toNewRow({ ...fields, username, email })), username);
       return reply.code(201).header('location', location(request, created.id)).send(toUser(created));
     },
   );
@@ -128,14 +129,24 @@ function forwardedPrefix(header: string | string[] | undefined): string {
   return typeof header === 'string' && /^(\/[\w.-]+)+$/.test(header) ? header : '';
 }
 
-function toRow(fields: { username?: string; firstName?: string; lastName?: string; email?: string; phone?: string }) {
-  const row: UserRowUpdate = {};
-  if (fields.username !== undefined) row.username = fields.username;
-  if (fields.firstName !== undefined) row.first_name = fields.firstName;
-  if (fields.lastName !== undefined) row.last_name = fields.lastName;
-  if (fields.email !== undefined) row.email = fields.email;
-  if (fields.phone !== undefined) row.phone = fields.phone;
-  return row as Required<Pick<UserRowUpdate, 'username' | 'email'>> & UserRowUpdate;
+function toNewRow(user: UserCreate): NewUserRow {
+  return {
+    username: user.username,
+    email: user.email,
+    first_name: user.firstName ?? null,
+    last_name: user.lastName ?? null,
+    phone: user.phone ?? null,
+  };
+}
+
+function toPatch(fields: Omit<UserUpdate, 'id'>): UserRowUpdate {
+  const patch: UserRowUpdate = {};
+  if (fields.username !== undefined) patch.username = fields.username;
+  if (fields.firstName !== undefined) patch.first_name = fields.firstName;
+  if (fields.lastName !== undefined) patch.last_name = fields.lastName;
+  if (fields.email !== undefined) patch.email = fields.email;
+  if (fields.phone !== undefined) patch.phone = fields.phone;
+  return patch;
 }
 
 function toUser(row: UserRow): User {
