@@ -5,4 +5,6 @@ export * from './server.ts';
 export * from './db.ts';
 export * from './migrate.ts';
 export * from './run.ts';
+export * from './auth.ts';
+export * from './redis.ts';
 export { Type, type Static } from 'typebox';

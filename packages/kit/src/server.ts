@@ -24,6 +24,8 @@ export interface ServerOptions {
   readiness?: Record<string, ReadinessCheck>;
   /** Where logs go; tests pass a stream to read them. Default: stdout. */
   logStream?: NodeJS.WritableStream;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For to believe for `request.ip` (default: none). */
+  trustProxy?: FastifyServerOptions['trustProxy'];
 }
 
 declare module 'fastify' {
@@ -73,6 +75,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: config.BODY_LIMIT_BYTES,
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     requestTimeout: 30_000,
     // Longer than ingress-nginx's upstream keep-alive (60 s), so the proxy closes first.
     keepAliveTimeout: 72_000,
@@ -104,6 +107,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
     const answer = toApiError(error, options.config.BODY_LIMIT_BYTES, request.headers['content-type']);
     if (answer.code >= 500) request.log.error({ err: error, statusCode: answer.code }, answer.message);
     else request.log.debug({ statusCode: answer.code, reason: answer.message }, 'request refused');
+    if (error instanceof HttpError) reply.headers(error.headers);
     return reply.code(answer.code).type('application/json').send(answer);
   });
   app.setNotFoundHandler((request, reply) => {

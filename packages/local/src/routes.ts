@@ -21,6 +21,7 @@ export interface IngressRoute {
 
 export const ingressRoutes: IngressRoute[] = [
   {
+    // Public: /otusapp/health and anything not matched by a longer path below.
     name: 'app',
     service: 'app',
     paths: ['/otusapp($|/)(.*)'],
@@ -28,7 +29,29 @@ export const ingressRoutes: IngressRoute[] = [
     forwardedPrefix: '/otusapp',
     forwardAuth: false,
   },
+  {
+    // The profiles: a request gets here only with a token the auth service accepts.
+    name: 'app-protected',
+    service: 'app',
+    paths: ['/otusapp/(user($|/.*))'],
+    rewriteTarget: '/$1',
+    forwardedPrefix: '/otusapp',
+    forwardAuth: true,
+  },
+  {
+    name: 'auth',
+    service: 'auth',
+    paths: ['/auth/(.*)'],
+    rewriteTarget: '/$1',
+    forwardedPrefix: '/auth',
+    forwardAuth: false,
+  },
 ];
+
+/** The auth service's forward-auth endpoint (the Ingress `auth-url` is `http://<auth service>/verify`). */
+export const forwardAuthPath = '/verify';
+/** Headers of the auth answer copied onto the upstream request (the Ingress `auth-response-headers`). */
+export const authResponseHeaders = ['X-User-Id', 'X-User-Name', 'X-User-Role'];
 
 /** ingress-nginx puts every regex location in one server block, longest path first, case-insensitive. */
 export interface CompiledRoute {

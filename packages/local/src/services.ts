@@ -1,4 +1,13 @@
+import { join } from 'node:path';
 import type { ServiceName } from './routes.ts';
+
+/** What the local stack knows when it settles a service's environment. */
+export interface LocalStackContext {
+  /** The stack's data folder (`.data/` for `pnpm start`). */
+  dataDir: string;
+  /** Base URL of a service the stack runs, or undefined when it does not run it. */
+  urlOf(service: ServiceName): string | undefined;
+}
 
 /** How the local stack runs each service; a service whose entry file does not exist yet is skipped. */
 export interface LocalService {
@@ -11,11 +20,28 @@ export interface LocalService {
    * Settings the local stack gives this service on top of the shared ones. Demo data is seeded by
    * the service itself on first start (PGlite allows one process per data folder).
    */
-  env?: Record<string, string>;
+  env?: (stack: LocalStackContext) => Record<string, string>;
 }
 
 export const localServices: LocalService[] = [
-  { name: 'app', entry: 'services/app/src/main.ts', portVariable: 'APP_PORT', defaultPort: 8001 },
-  { name: 'auth', entry: 'services/auth/src/main.ts', portVariable: 'AUTH_PORT', defaultPort: 8002 },
+  {
+    name: 'app',
+    entry: 'services/app/src/main.ts',
+    portVariable: 'APP_PORT',
+    defaultPort: 8001,
+    // Owner-only profiles whenever the auth service runs beside it, as in the cluster.
+    env: ({ urlOf }): Record<string, string> => {
+      const auth = urlOf('auth');
+      return auth ? { AUTH_ENABLED: 'true', AUTH_JWKS_URL: `${auth}/jwks.json` } : {};
+    },
+  },
+  {
+    name: 'auth',
+    entry: 'services/auth/src/main.ts',
+    portVariable: 'AUTH_PORT',
+    defaultPort: 8002,
+    // The key pair is generated on first start and kept with the data, so tokens survive restarts.
+    env: ({ dataDir }) => ({ JWT_KEY_DIR: join(dataDir, 'auth-keys') }),
+  },
   { name: 'product', entry: 'services/product/src/main.ts', portVariable: 'PRODUCT_PORT', defaultPort: 8003 },
 ];

@@ -7,7 +7,7 @@ import { describeUrl, ensurePostgresDatabase } from '@arch/kit';
 import type { FastifyInstance } from 'fastify';
 import { createGateway } from './gateway.ts';
 import { ingressRoutes, type ServiceName } from './routes.ts';
-import { localServices, type LocalService } from './services.ts';
+import { localServices, type LocalService, type LocalStackContext } from './services.ts';
 
 export interface LocalStackOptions {
   /** Repository root. */
@@ -62,8 +62,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await Promise.all(running.map((service) => stopProcess(service.process)));
   };
   try {
+    const context: LocalStackContext = {
+      dataDir: options.dataDir,
+      urlOf: (name) => {
+        const service = chosen.find((candidate) => candidate.name === name);
+        return service ? `http://${host}:${options.ports[name] ?? service.defaultPort}` : undefined;
+      },
+    };
     for (const service of chosen) {
-      running.push(await startService(service, options, host, print));
+      running.push(await startService(service, options, host, print, context));
     }
     gateway = await createGateway({
       routes: ingressRoutes,
@@ -85,6 +92,7 @@ async function startService(
   options: LocalStackOptions,
   host: string,
   print: (service: string, line: string) => void,
+  context: LocalStackContext,
 ): Promise<RunningService> {
   const port = options.ports[service.name] ?? service.defaultPort;
   const env: Record<string, string> = {
@@ -93,7 +101,7 @@ async function startService(
     PORT: String(port),
     LOG_LEVEL: options.logLevel ?? 'info',
     MIGRATE_ON_START: 'true',
-    ...service.env,
+    ...service.env?.(context),
     ...options.env,
   };
   let data: string;

@@ -44,6 +44,7 @@ const lines = [
   'Try:',
   `  curl ${stack.gatewayUrl}/otusapp/health`,
   `  newman run postman/users.postman_collection.json -e postman/local.postman_environment.json`,
+  `  newman run postman/auth.postman_collection.json -e postman/local.postman_environment.json`,
   '',
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

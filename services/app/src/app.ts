@@ -1,4 +1,13 @@
-import { createServer, type App, type DatabaseHandle } from '@arch/kit';
+import {
+  createAuthenticator,
+  createServer,
+  openRedis,
+  redisRevocationCheck,
+  tokenVerifierFromConfig,
+  type App,
+  type DatabaseHandle,
+  type ReadinessCheck,
+} from '@arch/kit';
 import type { AppConfig } from './config.ts';
 import type { AppDatabase } from './users/users.table.ts';
 import { createUsersRepository } from './users/users.repository.ts';
@@ -13,16 +22,28 @@ export interface BuildAppOptions {
   logStream?: NodeJS.WritableStream;
 }
 
-/** The users service: the kit's server with the users routes on it. */
+/** The users service: the kit's server with the users routes on it, owner-only when AUTH_ENABLED. */
 export async function buildApp({ config, database, logStream }: BuildAppOptions): Promise<App> {
+  const readiness: Record<string, ReadinessCheck> = { database: database.ping };
   const app = await createServer({
     name: 'app',
     version: '0.1.0',
     description: 'Users API (otus55 users contract)',
     config,
-    readiness: { database: database.ping },
+    readiness,
     ...(logStream ? { logStream } : {}),
   });
-  await app.register(usersRoutes, { users: createUsersRepository(database.db) });
+  let authenticate: ReturnType<typeof createAuthenticator> | undefined;
+  if (config.AUTH_ENABLED) {
+    let isRevoked: ReturnType<typeof redisRevocationCheck> | undefined;
+    if (config.REDIS_URL) {
+      const redis = openRedis(config.REDIS_URL, app.log);
+      readiness.redis = () => redis.ping();
+      app.addHook('onClose', async () => redis.destroy());
+      isRevoked = redisRevocationCheck(redis, config.AUTH_REVOKED_KEY_PREFIX);
+    }
+    authenticate = createAuthenticator(app, tokenVerifierFromConfig(config, isRevoked ? { isRevoked } : {})!);
+  }
+  await app.register(usersRoutes, { users: createUsersRepository(database.db), ...(authenticate ? { authenticate } : {}) });
   return app;
 }

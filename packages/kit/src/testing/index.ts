@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dropPostgresDatabase, ensurePostgresDatabase } from '../db.ts';
 
+export * from './tokens.ts';
+
 /**
  * The database back ends the integration tests run on: PGlite always, and the real Postgres at
  * TEST_DATABASE_URL when it is set (CI sets it), so both paths are exercised.
@@ -143,5 +145,29 @@ export class TcpProxy {
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** The shared Redis for tests (TEST_REDIS_URL), or undefined. Never FLUSHDB it: use a key prefix of your own. */
+export function testRedisUrl(): string | undefined {
+  return process.env.TEST_REDIS_URL || undefined;
+}
+
+/** A key prefix no other test run uses, e.g. `test:auth:1a2b3c4d:`. */
+export function uniqueRedisPrefix(name: string): string {
+  return `test:${name}:${randomBytes(4).toString('hex')}:`;
+}
+
+/** Deletes every key under a prefix (SCAN, never FLUSHDB: other runs share the server). */
+export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const { createClient } = await import('redis');
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+      if (keys.length > 0) await client.del(keys);
+    }
+  } finally {
+    client.destroy();
   }
 }

@@ -9,6 +9,11 @@ export function createUsersRepository(db: Kysely<AppDatabase>) {
       return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
     },
 
+    /** With auth on, a profile's id is its owner's user id (the token subject). */
+    createWithId(id: number, user: NewUserRow): Promise<UserRow> {
+      return db.insertInto('users').values({ ...user, id }).returningAll().executeTakeFirstOrThrow();
+    },
+
     findById(id: number): Promise<UserRow | undefined> {
       return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     },

@@ -1,36 +1,59 @@
-import { Type, conflict, isUniqueViolation, notFound, badRequest, type App } from '@arch/kit';
+import type { FastifyRequest } from 'fastify';
+import { Type, conflict, forbidden, isUniqueViolation, notFound, badRequest, type App, type Identity } from '@arch/kit';
 import type { UsersRepository } from './users.repository.ts';
 import type { NewUserRow, UserRow, UserRowUpdate } from './users.table.ts';
 import { ErrorResponse, User, UserCreate, UserParams, UserUpdate } from './users.schema.ts';
 
 export interface UsersRoutesOptions {
   users: UsersRepository;
+  /**
+   * With auth on: the kit's authenticator (onRequest). Every route then needs a valid token, a
+   * profile's id is its owner's user id, and only the owner may read, change or delete it.
+   */
+  authenticate?: (request: FastifyRequest) => Promise<void>;
 }
 
-const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse };
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse };
 
 /** The otus55 users contract: POST /user, GET/PUT/DELETE /user/{userId}. */
-export async function usersRoutes(app: App, { users }: UsersRoutesOptions): Promise<void> {
+export async function usersRoutes(app: App, { users, authenticate }: UsersRoutesOptions): Promise<void> {
+  // Identity comes from the verified token only; X-User-* headers are never read.
+  const protect = authenticate ? { onRequest: authenticate } : {};
+  const ownerOnly = authenticate
+    ? {
+        onRequest: authenticate,
+        preHandler: async (request: FastifyRequest<{ Params: { userId: string } }>) => {
+          if (request.identity?.userId !== request.params.userId) throw forbidden(`user ${request.params.userId} is not yours`);
+        },
+      }
+    : {};
+  const location = (request: FastifyRequest, id: number) => `${forwardedPrefix(request.headers['x-forwarded-prefix'])}/user/${id}`;
+
   app.post(
     '/user',
     {
+      ...protect,
       schema: {
-        summary: 'Create a user',
+        summary: authenticate ? "Create the caller's own profile (id = the token's user id)" : 'Create a user',
         tags: ['users'],
         body: UserCreate,
         response: { 201: User, ...errors },
       },
     },
     async (request, reply) => {
-      const row = await createOrConflict(() => users.create(toNewRow(request.body)), request.body.username);
-      const prefix = forwardedPrefix(request.headers['x-forwarded-prefix']);
-      return reply.code(201).header('location', `${prefix}/user/${row.id}`).send(toUser(row));
+      const owner = request.identity ? ownerId(request.identity) : undefined;
+      if (owner !== undefined && (await users.findById(owner))) throw conflict(`user ${owner} already has a profile`);
+      const row = await createOrConflict(
+        () => (owner === undefined ? users.create(toNewRow(request.body)) : users.createWithId(owner, toNewRow(request.body))),
+        request.body.username,
+      );
+      return reply.code(201).header('location', location(request, row.id)).send(toUser(row));
     },
   );
 
   app.get(
     '/user/:userId',
-    { schema: { summary: 'Read a user', tags: ['users'], params: UserParams, response: { 200: User, ...errors } } },
+    { ...ownerOnly, schema: { summary: 'Read a user', tags: ['users'], params: UserParams, response: { 200: User, ...errors } } },
     async (request) => {
       const row = await users.findById(parseId(request.params.userId));
       if (!row) throw notFound(`user ${request.params.userId} not found`);
@@ -41,28 +64,38 @@ export async function usersRoutes(app: App, { users }: UsersRoutesOptions): Prom
   app.put(
     '/user/:userId',
     {
+      ...ownerOnly,
       schema: {
-        summary: 'Update a user: the given fields are replaced',
+        summary: authenticate
+          ? "Update the caller's own profile (the given fields are replaced), or create it (201) with at least username and email"
+          : 'Update a user: the given fields are replaced',
         tags: ['users'],
         params: UserParams,
         body: UserUpdate,
-        response: { 200: User, ...errors },
+        response: { 200: User, 201: User, ...errors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { userId } = request.params;
       const { id, ...fields } = request.body;
       if (id !== undefined && String(id) !== userId) throw badRequest(`body.id ${id} does not match the path id ${userId}`);
       const patch = toPatch(fields);
       const row = await createOrConflict(() => users.update(parseId(userId), patch), fields.username);
-      if (!row) throw notFound(`user ${userId} not found`);
-      return toUser(row);
+      if (row) return toUser(row);
+      if (!request.identity) throw notFound(`user ${userId} not found`);
+      // The owner's profile does not exist yet: PUT creates it.
+      const owner = ownerId(request.identity);
+      const { username, email } = fields;
+      if (username === undefined) throw badRequest('body.username is required to create the profile');
+      if (email === undefined) throw badRequest('body.email is required to create the profile');
+      const created = await createOrConflict(() => users.createWithId(owner, toNewRow({ ...fields, username, email })), username);
+      return reply.code(201).header('location', location(request, created.id)).send(toUser(created));
     },
   );
 
   app.delete(
     '/user/:userId',
-    { schema: { summary: 'Delete a user', tags: ['users'], params: UserParams, response: { 204: Type.Null(), ...errors } } },
+    { ...ownerOnly, schema: { summary: 'Delete a user', tags: ['users'], params: UserParams, response: { 204: Type.Null(), ...errors } } },
     async (request, reply) => {
       if (!(await users.delete(parseId(request.params.userId)))) throw notFound(`user ${request.params.userId} not found`);
       return reply.code(204).send(null);
@@ -83,6 +116,13 @@ async function createOrConflict<T>(write: () => Promise<T>, username: string | u
     if (isUniqueViolation(err)) throw conflict(`username ${JSON.stringify(username)} is already taken`);
     throw err;
   }
+}
+
+/** The caller's user id as a profile id; auth's ids come from a sequence and stay below 2^53. */
+function ownerId(identity: Identity): number {
+  const id = Number(identity.userId);
+  if (!Number.isSafeInteger(id)) throw forbidden(`user id ${identity.userId} cannot own a profile here`);
+  return id;
 }
 
 function forwardedPrefix(header: string | string[] | undefined): string {

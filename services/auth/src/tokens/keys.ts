@@ -1,0 +1,64 @@
+// The signing key pair: from JWT_PRIVATE_KEY (a Kubernetes Secret), or generated once and kept in
+// JWT_KEY_DIR (the local stack). Its kid is the RFC 7638 thumbprint of the public key.
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, normalizePem } from '@arch/kit';
+
+export interface SigningKeys {
+  privateKeyPem: string;
+  publicKeyPem: string;
+  kid: string;
+  /** The public key as a JWK, for /jwks.json. */
+  jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string; kid: string; alg: 'EdDSA'; use: 'sig' };
+  /** Where the key came from, for the start-up log (never the key). */
+  source: string;
+}
+
+export function loadSigningKeys(config: { JWT_PRIVATE_KEY?: string | undefined; JWT_KEY_DIR: string }): SigningKeys {
+  if (config.JWT_PRIVATE_KEY) return fromPrivateKey(parsePrivateKey(normalizePem(config.JWT_PRIVATE_KEY), 'JWT_PRIVATE_KEY'), 'JWT_PRIVATE_KEY');
+  const file = join(config.JWT_KEY_DIR, 'jwt-private.pem');
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(config.JWT_KEY_DIR, { recursive: true, mode: 0o700 });
+    const generated = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    try {
+      // 'wx': two processes starting together keep whichever key was written first.
+      writeFileSync(file, generated, { mode: 0o600, flag: 'wx' });
+      pem = generated;
+    } catch (writeErr) {
+      if ((writeErr as NodeJS.ErrnoException).code !== 'EEXIST') throw writeErr;
+      pem = readFileSync(file, 'utf8');
+    }
+  }
+  return fromPrivateKey(parsePrivateKey(pem, file), file);
+}
+
+function parsePrivateKey(pem: string, where: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch {
+    throw new ConfigError([`${where} is not a PEM private key`]);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new ConfigError([`${where} must be an Ed25519 key (EdDSA), got ${key.asymmetricKeyType ?? 'unknown'}: openssl genpkey -algorithm ed25519`]);
+  }
+  return key;
+}
+
+function fromPrivateKey(privateKey: KeyObject, source: string): SigningKeys {
+  const publicKey = createPublicKey(privateKey);
+  const { x } = publicKey.export({ format: 'jwk' }) as { x: string };
+  const kid = createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    kid,
+    jwk: { kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' },
+    source,
+  };
+}
