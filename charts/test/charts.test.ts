@@ -324,12 +324,12 @@ t.test('every Ingress: nginx class, arch.homework, regex paths', async (t) => {
 });
 
 t.test('app: protected paths go through forward-auth to the auth service, /otusapp/health stays public', async (t) => {
-  const routes = ingresses(render('app', [platformValues('app'), 'charts/app/ci/forward-auth-values.yaml']));
-  const open = routes.get('app-public')?.metadata.annotations ?? {};
+  const routes = ingresses(render('app', [platformValues('app')]));
+  const open = routes.get('app')?.metadata.annotations ?? {};
   const guarded = routes.get('app-protected')?.metadata.annotations ?? {};
   t.notOk('nginx.ingress.kubernetes.io/auth-url' in open, '/otusapp/health has no forward-auth');
   t.equal(guarded['nginx.ingress.kubernetes.io/auth-url'], 'http://auth.arch.svc.cluster.local:8000/verify');
-  t.equal(guarded['nginx.ingress.kubernetes.io/auth-response-headers'], 'X-User-Id,X-User-Name');
+  t.equal(guarded['nginx.ingress.kubernetes.io/auth-response-headers'], 'X-User-Id,X-User-Name,X-User-Role');
   t.notOk('nginx.ingress.kubernetes.io/auth-signin' in guarded, 'clients get 401, never a redirect');
   t.equal(guarded['nginx.ingress.kubernetes.io/rewrite-target'], '/$1');
 
