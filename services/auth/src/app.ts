@@ -74,6 +74,12 @@ export async function buildApp({ config, database, logStream }: BuildAppOptions)
     app.log.info({ username: config.ADMIN_USERNAME }, 'admin account ensured');
   }
   app.log.info({ keys: keys.source, kid: keys.kid, revocations: revocations.kind }, 'auth configured');
+  if (keys.ephemeral) {
+    app.log.warn(
+      { keys: keys.source },
+      'JWT_PRIVATE_KEY is unset and JWT_KEY_DIR is not writable: tokens are signed with a key that dies with this process; set JWT_PRIVATE_KEY',
+    );
+  }
   return app;
 }
 

@@ -125,6 +125,9 @@ t.test('admin: ADMIN_* ensures an admin account whose tokens carry role admin', 
 t.test('keys: generated once into JWT_KEY_DIR and reused; a wrong key is a configuration error', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'auth-keys-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const unwritable = loadSigningKeys({ JWT_KEY_DIR: join(import.meta.filename, 'keys') });
+  t.ok(unwritable.ephemeral, 'a key folder that cannot be made gives a key for this process only, not a crash');
+  t.match(unwritable.source, /for this process only .*ENOTDIR/);
   const first = loadSigningKeys({ JWT_KEY_DIR: join(dir, 'keys') });
   const second = loadSigningKeys({ JWT_KEY_DIR: join(dir, 'keys') });
   t.equal(first.kid, second.kid, 'the same key pair after a restart');

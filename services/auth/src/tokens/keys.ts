@@ -13,6 +13,8 @@ export interface SigningKeys {
   jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string; kid: string; alg: 'EdDSA'; use: 'sig' };
   /** Where the key came from, for the start-up log (never the key). */
   source: string;
+  /** Generated for this process only because JWT_KEY_DIR could not be written. */
+  ephemeral?: boolean;
 }
 
 export function loadSigningKeys(config: { JWT_PRIVATE_KEY?: string | undefined; JWT_KEY_DIR: string }): SigningKeys {
@@ -22,16 +24,20 @@ export function loadSigningKeys(config: { JWT_PRIVATE_KEY?: string | undefined; 
   try {
     pem = readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    mkdirSync(config.JWT_KEY_DIR, { recursive: true, mode: 0o700 });
+    const missing = (err as NodeJS.ErrnoException).code;
+    if (missing !== 'ENOENT' && missing !== 'ENOTDIR') throw err;
     const generated = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     try {
+      mkdirSync(config.JWT_KEY_DIR, { recursive: true, mode: 0o700 });
       // 'wx': two processes starting together keep whichever key was written first.
       writeFileSync(file, generated, { mode: 0o600, flag: 'wx' });
       pem = generated;
     } catch (writeErr) {
-      if ((writeErr as NodeJS.ErrnoException).code !== 'EEXIST') throw writeErr;
-      pem = readFileSync(file, 'utf8');
+      const code = (writeErr as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') pem = readFileSync(file, 'utf8');
+      // A read-only container with no key configured: the service still starts, and says loudly
+      // that its tokens will not survive a restart nor verify on another replica.
+      else return { ...fromPrivateKey(parsePrivateKey(generated, 'generated key'), `a key for this process only (${file}: ${code})`), ephemeral: true };
     }
   }
   return fromPrivateKey(parsePrivateKey(pem, file), file);
