@@ -22,6 +22,8 @@ export interface LocalStackOptions {
   /** Default `arch_`; tests use a unique prefix so parallel runs never share a database. */
   databasePrefix?: string;
   redisUrl?: string;
+  /** Prefix of every Redis key the services write (default: each service's own); tests make it unique. */
+  redisKeyPrefix?: string;
   logLevel?: string;
   /** Extra environment for every service. */
   env?: Record<string, string>;
@@ -118,6 +120,11 @@ async function startService(
   }
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   else delete env.REDIS_URL;
+  if (options.redisKeyPrefix) {
+    env.REDIS_KEY_PREFIX = `${options.redisKeyPrefix}${service.name}:`;
+    // where app looks for the tokens auth revoked: auth's prefix + 'revoked:'
+    env.AUTH_REVOKED_KEY_PREFIX = `${options.redisKeyPrefix}auth:revoked:`;
+  }
 
   const child = spawn(process.execPath, ['--conditions=development', join(options.root, service.entry)], {
     cwd: options.root,

@@ -71,6 +71,7 @@ export async function startObservedStack(options: ObservedStackOptions): Promise
       databaseUrl: viaPort(options.databaseUrl, databaseProxy.port),
       databasePrefix: `test_obs_${process.pid}_${Date.now().toString(36)}_`,
       redisUrl: options.redisUrl,
+      redisKeyPrefix: `test:obs:${process.pid}:${Date.now().toString(36)}:`,
       logLevel: 'warn',
       env: { SHUTDOWN_DELAY_MS: '0', DB_CONNECT_TIMEOUT_MS: '3000', DB_QUERY_TIMEOUT_MS: '5000', ...options.env },
       onOutput: (service, line) => output.push(`[${service}] ${line}`),

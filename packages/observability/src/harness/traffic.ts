@@ -11,12 +11,13 @@ export class TrafficLog {
   slowestMs = 0;
 
   /** Sends a JSON request (or none) and records the answer; undefined when none came. */
-  async json(url: string, method: string, body?: unknown): Promise<{ status: number; body: unknown } | undefined> {
+  async json(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown } | undefined> {
     const started = performance.now();
     try {
       const response = await fetch(url, {
         method,
-        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+        headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(15_000),
       });
       const text = await response.text();
@@ -84,26 +85,62 @@ export async function sweep(serviceUrl: string, operations: Operation[], markerI
   await log.json(`${serviceUrl}/no-such-route/${markerId}`, 'GET');
 }
 
+interface Session {
+  username: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * An account through the gateway's /auth routes when the auth service runs: registered, logged in,
+ * and the bearer header for it; no header when the stack has no auth (the users API is then open).
+ */
+async function signIn(gatewayUrl: string, log: TrafficLog): Promise<Session> {
+  const username = `obs-${randomBytes(6).toString('hex')}`;
+  const account = { username, password: `Pw-${randomBytes(6).toString('hex')}`, email: `${username}@example.com` };
+  const registered = await log.json(`${gatewayUrl}/auth/register`, 'POST', account);
+  if (registered?.status !== 201) return { username, headers: {} };
+  const login = await log.json(`${gatewayUrl}/auth/login`, 'POST', { username, password: account.password });
+  const token = (login?.body as { accessToken?: string } | undefined)?.accessToken;
+  return { username, headers: token ? { authorization: `Bearer ${token}` } : {} };
+}
+
+// Signed-in accounts kept between rounds, one per concurrent loop: the users API keeps being driven
+// with valid tokens while the auth service's own database is cut.
+const idle = new Map<string, Session[]>();
+
 /** One round of the users flow through the gateway (the Ingress path): every answer the API gives. */
 export async function usersRound(gatewayUrl: string, log: TrafficLog, markerId: string): Promise<void> {
   const base = `${gatewayUrl}/otusapp`;
-  const username = `obs-${randomBytes(6).toString('hex')}`;
-  const created = await log.json(`${base}/user`, 'POST', { username, email: `${username}@example.com`, phone: '+15551234567' });
+  const pool = idle.get(gatewayUrl) ?? [];
+  idle.set(gatewayUrl, pool);
+  const session = pool.pop() ?? (await signIn(gatewayUrl, log));
+  const auth = session.headers;
+  const { username } = session;
+  const created = await log.json(`${base}/user`, 'POST', { username, email: `${username}@example.com`, phone: '+15551234567' }, auth);
   const id = created?.status === 201 ? (created.body as { id: number }).id : undefined;
   if (id !== undefined) {
-    await log.json(`${base}/user/${id}`, 'GET');
-    await log.json(`${base}/user/${id}`, 'PUT', { firstName: 'Ada' });
-    await log.json(`${base}/user`, 'POST', { username, email: `${username}@example.com` }); // 409
-    await log.json(`${base}/user/${id}`, 'DELETE');
+    await log.json(`${base}/user/${id}`, 'GET', undefined, auth);
+    await log.json(`${base}/user/${id}`, 'PUT', { firstName: 'Ada' }, auth);
+    await log.json(`${base}/user`, 'POST', { username, email: `${username}@example.com` }, auth); // 409
+    await log.json(`${base}/user/${id}`, 'DELETE', undefined, auth);
   }
-  await log.json(`${base}/user/${markerId}`, 'GET'); // 404 (no such user)
-  await log.json(`${base}/user/not-a-number`, 'GET'); // 400
+  await log.json(`${base}/user/${markerId}`, 'GET', undefined, auth); // 404, or 403 with auth: not the owner
+  await log.json(`${base}/user/not-a-number`, 'GET', undefined, auth); // 400
+  await log.json(`${base}/user/1`, 'GET'); // no token: 401 with auth on
   await log.json(`${base}/health`, 'GET');
   await log.json(`${base}/nope/${markerId}`, 'GET'); // 404, unknown route
+  if (auth.authorization) {
+    // logout, on an account of its own, and the revoked token refused afterwards
+    const leaving = await signIn(gatewayUrl, log);
+    await log.json(`${gatewayUrl}/auth/logout`, 'POST', undefined, leaving.headers);
+    await log.json(`${base}/user/1`, 'GET', undefined, leaving.headers); // 401
+  }
+  pool.push(session);
 }
 
 /** The realistic flow of each service, where one is written; the others get the OpenAPI sweep only. */
 export const scenarios: Partial<Record<ServiceName, (gatewayUrl: string, log: TrafficLog, markerId: string) => Promise<void>>> = {
+  // The users flow signs in through /auth when the auth service runs, so it drives both services.
   app: usersRound,
 };
 
