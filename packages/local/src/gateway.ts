@@ -12,6 +12,11 @@ export interface GatewayOptions {
   logStream?: NodeJS.WritableStream;
   /** How long the forward-auth check may take (ingress-nginx: proxy timeouts of the auth location). Default 5000 ms. */
   authTimeoutMs?: number;
+  /**
+   * How often each instance's `/ready` is asked when a service has several (a Kubernetes readiness
+   * probe's `periodSeconds`, shortened). Default 250 ms. With one instance nothing is polled.
+   */
+  readinessIntervalMs?: number;
 }
 
 const identityHeaders = authResponseHeaders.map((name) => name.toLowerCase());
@@ -46,14 +51,14 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
   const compiled = compileRoutes(options.routes);
-  const next: Partial<Record<ServiceName, number>> = {};
-  const pickInstance = (service: ServiceName): string | undefined => {
-    const instances = options.upstreams[service];
-    if (!instances?.length) return undefined;
-    const index = (next[service] ?? 0) % instances.length;
-    next[service] = index + 1;
-    return instances[index];
-  };
+  const pools = new Map<ServiceName, UpstreamPool>();
+  for (const [service, urls] of Object.entries(options.upstreams) as Array<[ServiceName, string[] | undefined]>) {
+    if (urls?.length) pools.set(service, new UpstreamPool(urls, options.readinessIntervalMs ?? 250));
+  }
+  app.addHook('onClose', async () => {
+    for (const pool of pools.values()) pool.stop();
+  });
+  const pickInstance = (service: ServiceName, avoid?: string): string | undefined => pools.get(service)?.pick(avoid);
 
   /**
    * Forward-auth as ingress-nginx does it: a GET to the auth service with the original
@@ -119,10 +124,11 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
       if (!granted) return reply;
       identity = granted;
     }
-    const base = pickInstance(match.route.service);
-    if (!base) return reply.code(503).send({ code: 503, message: `${match.route.service} service is not running` });
+    const first = pickInstance(match.route.service);
+    if (!first) return reply.code(503).send({ code: 503, message: `${match.route.service} service is not running` });
     const { forwardedPrefix } = match.route;
-    return reply.from(`${base}${encodePath(match.upstreamPath)}${query === undefined ? '' : `?${query}`}`, {
+    const target = `${encodePath(match.upstreamPath)}${query === undefined ? '' : `?${query}`}`;
+    const send = (base: string, attempt: number): FastifyReply => reply.from(`${base}${target}`, {
       rewriteRequestHeaders: (original, headers) => {
         const upstream: Record<string, string | string[] | undefined> = { ...headers };
         // Identity headers come from the auth answer only; whatever the client sent is dropped.
@@ -139,14 +145,110 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
         };
       },
       onError: (errorReply, { error }) => {
+        // As ingress-nginx's proxy_next_upstream (error): a request without a body whose instance
+        // could not be reached or dropped the connection goes once to another instance. A request
+        // with a body (POST, PUT…) is never sent twice: the first may have been applied.
+        if (attempt === 0 && !hasBody(request) && isConnectionError(error)) {
+          pools.get(match.route.service)?.markDown(base);
+          const other = pickInstance(match.route.service, base);
+          if (other && other !== base) {
+            request.log.info({ service: match.route.service, err: { message: error.message } }, 'upstream failed; trying another instance');
+            send(other, 1);
+            return;
+          }
+        }
         request.log.warn({ service: match.route.service, err: { message: error.message } }, 'upstream failed');
         errorReply.code(502).send({ code: 502, message: `${match.route.service} service did not answer` });
       },
     });
+    return send(first, 0);
   };
   app.all('/', proxy);
   app.all('/*', proxy);
   return app;
+}
+
+/**
+ * The instances of one service, round-robin over those whose `/ready` answers 200, the way a
+ * Kubernetes Service only lists ready endpoints: an instance that starts shutting down fails
+ * `/ready` first, the next poll takes it out, and it finishes its in-flight requests undisturbed.
+ * When no instance is ready, every one is tried (the answer then says what is wrong). Hand-written
+ * rather than undici's BalancedPool because @fastify/reply-from builds that pool itself from fixed
+ * bases and one gateway registration serves every service.
+ */
+export class UpstreamPool {
+  readonly urls: string[];
+  private readonly ready: boolean[];
+  private next = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(urls: string[], intervalMs: number) {
+    this.urls = [...urls];
+    this.ready = urls.map(() => true);
+    if (urls.length > 1) this.poll(intervalMs);
+  }
+
+  /** The next ready instance, other than `avoid` when there is another. */
+  pick(avoid?: string): string | undefined {
+    const count = this.urls.length;
+    for (const onlyReady of [true, false]) {
+      for (let step = 0; step < count; step++) {
+        const index = (this.next + step) % count;
+        if ((onlyReady && !this.ready[index]) || (count > 1 && this.urls[index] === avoid)) continue;
+        this.next = index + 1;
+        return this.urls[index];
+      }
+    }
+    return this.urls[0];
+  }
+
+  /** Out of rotation until its `/ready` answers 200 again. */
+  markDown(url: string): void {
+    const index = this.urls.indexOf(url);
+    if (index !== -1 && this.urls.length > 1) this.ready[index] = false;
+  }
+
+  isReady(url: string): boolean {
+    return this.ready[this.urls.indexOf(url)] ?? false;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private poll(intervalMs: number): void {
+    const round = async () => {
+      await Promise.all(
+        this.urls.map(async (url, index) => {
+          try {
+            const answer = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(Math.max(intervalMs * 2, 1000)) });
+            await answer.body?.cancel();
+            this.ready[index] = answer.ok;
+          } catch {
+            this.ready[index] = false;
+          }
+        }),
+      );
+      if (!this.stopped) this.timer = setTimeout(round, intervalMs).unref();
+    };
+    this.timer = setTimeout(round, 0).unref();
+  }
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function isConnectionError(error: Error): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED|FST_REPLY_FROM_ECONNRESET|FST_REPLY_FROM_UND_ERR_SOCKET)$/.test(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /**

@@ -14,7 +14,11 @@ export interface LocalStackOptions {
   root: string;
   host?: string;
   gatewayPort: number;
-  ports: Partial<Record<ServiceName, number>>;
+  /**
+   * Where each service listens; several ports run several instances of it behind the gateway
+   * (needs `databaseUrl`: PGlite allows one process per data folder).
+   */
+  ports: Partial<Record<ServiceName, number | number[]>>;
   /** Where PGlite keeps each service's data (`<dataDir>/<service>`). */
   dataDir: string;
   /** A Postgres server URL: each service gets its own database `<databasePrefix><service>` on it (created when missing). */
@@ -27,6 +31,8 @@ export interface LocalStackOptions {
   logLevel?: string;
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /** How often the gateway asks each instance's /ready when a service has several (default 250 ms). */
+  readinessIntervalMs?: number;
   /** Called with each line a service prints (default: printed with a `[service]` prefix). */
   onOutput?: (service: string, line: string) => void;
   readyTimeoutMs?: number;
@@ -36,6 +42,8 @@ export interface LocalStackOptions {
 
 export interface RunningService {
   name: ServiceName;
+  /** 0 for the first instance of the service, 1 for the second… */
+  instance: number;
   url: string;
   /** The service's own DATABASE_URL when it runs on Postgres. */
   databaseUrl?: string;
@@ -46,7 +54,13 @@ export interface RunningService {
 export interface LocalStack {
   gatewayUrl: string;
   gateway: FastifyInstance;
+  /** Every running instance (a restarted one is replaced in place). */
   services: RunningService[];
+  /**
+   * Stops one instance the way Kubernetes does (SIGTERM, SIGKILL after 15 s) and starts it again on
+   * the same port; resolves when it is ready. The gateway takes it out and back by its /ready.
+   */
+  restart(service: RunningService, options?: { beforeStart?: () => Promise<void> }): Promise<RunningService>;
   stop(): Promise<void>;
 }
 
@@ -63,26 +77,48 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await gateway?.close();
     await Promise.all(running.map((service) => stopProcess(service.process)));
   };
+  const portsOf = (service: LocalService): number[] => {
+    const given = options.ports[service.name];
+    return given === undefined ? [service.defaultPort] : Array.isArray(given) ? given : [given];
+  };
   try {
     const context: LocalStackContext = {
       dataDir: options.dataDir,
       urlOf: (name) => {
         const service = chosen.find((candidate) => candidate.name === name);
-        return service ? `http://${host}:${options.ports[name] ?? service.defaultPort}` : undefined;
+        return service ? `http://${host}:${portsOf(service)[0]}` : undefined;
       },
     };
     for (const service of chosen) {
-      running.push(await startService(service, options, host, print, context));
+      const ports = portsOf(service);
+      if (ports.length > 1 && !options.databaseUrl) throw new Error(`${service.name}: several instances need a Postgres (databaseUrl); PGlite is one process per folder`);
+      // The first instance migrates alone; the others start once it is ready.
+      running.push(await startService(service, options, host, print, context, ports[0]!, 0));
+      running.push(...(await Promise.all(ports.slice(1).map((port, i) => startService(service, options, host, print, context, port, i + 1)))));
     }
+    const upstreams: Partial<Record<ServiceName, string[]>> = {};
+    for (const service of running) (upstreams[service.name] ??= []).push(service.url);
     gateway = await createGateway({
       routes: ingressRoutes,
-      upstreams: Object.fromEntries(running.map((service) => [service.name, [service.url]])),
+      upstreams,
       logLevel: options.logLevel ?? 'info',
+      ...(options.readinessIntervalMs ? { readinessIntervalMs: options.readinessIntervalMs } : {}),
     });
     await gateway.listen({ host, port: options.gatewayPort });
     const address = gateway.server.address();
     const port = typeof address === 'object' && address ? address.port : options.gatewayPort;
-    return { gatewayUrl: `http://${host}:${port}`, gateway, services: running, stop };
+    const restart: LocalStack['restart'] = async (service, restartOptions) => {
+      const index = running.findIndex((each) => each.process === service.process);
+      if (index === -1) throw new Error(`${service.name} instance ${service.instance} is not one of this stack's`);
+      await stopProcess(service.process);
+      await restartOptions?.beforeStart?.();
+      const definition = chosen.find((each) => each.name === service.name)!;
+      const port = Number(new URL(service.url).port);
+      const started = await startService(definition, options, host, print, context, port, service.instance);
+      running[index] = started;
+      return started;
+    };
+    return { gatewayUrl: `http://${host}:${port}`, gateway, services: running, restart, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -95,8 +131,9 @@ async function startService(
   host: string,
   print: (service: string, line: string) => void,
   context: LocalStackContext,
+  port: number,
+  instance: number,
 ): Promise<RunningService> {
-  const port = options.ports[service.name] ?? service.defaultPort;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     HOST: host,
@@ -135,17 +172,18 @@ async function startService(
   });
   process.once('exit', () => child.kill('SIGKILL'));
   const recent: string[] = [];
+  const label = instance === 0 ? service.name : `${service.name}#${instance}`;
   const collect = (line: string) => {
     recent.push(line);
     if (recent.length > 50) recent.shift();
-    print(service.name, line);
+    print(label, line);
   };
   createInterface({ input: child.stdout! }).on('line', collect);
   createInterface({ input: child.stderr! }).on('line', collect);
 
   const url = `http://${host}:${port}`;
-  await waitUntilReady(service.name, url, child, options.readyTimeoutMs ?? 60_000, recent);
-  return { name: service.name, url, data, process: child, ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}) };
+  await waitUntilReady(label, url, child, options.readyTimeoutMs ?? 60_000, recent);
+  return { name: service.name, instance, url, data, process: child, ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}) };
 }
 
 async function waitUntilReady(name: string, url: string, child: ChildProcess, timeoutMs: number, recent: string[]) {

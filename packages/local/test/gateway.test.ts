@@ -74,3 +74,54 @@ t.test('the gateway proxies with rewrite, query, body and forwarded headers; err
   t.equal(notRunning.statusCode, 503);
   t.same(notRunning.json(), { code: 503, message: 'app service is not running' });
 });
+
+t.test('several instances: the gateway routes only to those whose /ready answers, and retries only requests without a body', async (t) => {
+  const start = async (name: string) => {
+    const state = { ready: true, seen: [] as string[] };
+    const server = fastify();
+    server.get('/ready', async (_request, reply) => (state.ready ? { status: 'OK' } : reply.code(503).send({ code: 503, message: 'not ready' })));
+    server.all('/*', async (request) => {
+      state.seen.push(`${request.method} ${request.url}`);
+      return { instance: name };
+    });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = server.server.address() as { port: number };
+    return { state, server, url: `http://127.0.0.1:${port}` };
+  };
+  const a = await start('a');
+  const b = await start('b');
+  t.teardown(async () => {
+    await a.server.close();
+    await b.server.close();
+  });
+  const gateway = await createGateway({ routes: ingressRoutes, upstreams: { app: [a.url, b.url] }, logLevel: 'silent', readinessIntervalMs: 50 });
+  t.teardown(() => gateway.close());
+  const instances = async (count: number) => {
+    const seen = new Set<string>();
+    for (let i = 0; i < count; i++) seen.add((await gateway.inject('/otusapp/health')).json().instance);
+    return [...seen].sort();
+  };
+  t.same(await instances(6), ['a', 'b'], 'both ready: both get requests');
+
+  a.state.ready = false;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.same(await instances(6), ['b'], 'a failing /ready is out of rotation');
+  a.state.ready = true;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.same(await instances(6), ['a', 'b'], 'and back once /ready answers again');
+
+  // An instance gone between two polls: a GET goes to the other one; a POST is never sent twice.
+  const slowPolls = await createGateway({ routes: ingressRoutes, upstreams: { app: [a.url, b.url] }, logLevel: 'silent', readinessIntervalMs: 60_000 });
+  t.teardown(() => slowPolls.close());
+  await a.server.close();
+  b.state.seen.length = 0;
+  const gets = await Promise.all([1, 2, 3, 4].map(() => slowPolls.inject('/otusapp/health')));
+  t.same(gets.map((response) => response.statusCode), [200, 200, 200, 200], 'every GET answered by the live instance');
+  const postsBefore = b.state.seen.length;
+  const posts = [];
+  for (let i = 0; i < 4; i++) {
+    posts.push(await slowPolls.inject({ method: 'POST', url: '/otusapp/things', headers: { 'content-type': 'application/json' }, payload: { n: i } }));
+  }
+  t.ok(posts.every((response) => response.statusCode === 200 || response.statusCode === 502), 'a POST to the dead instance is a 502, not a second try');
+  t.equal(b.state.seen.length - postsBefore, posts.filter((response) => response.statusCode === 200).length, 'each POST reached an instance at most once');
+});
