@@ -5,4 +5,5 @@ export * from './server.ts';
 export * from './db.ts';
 export * from './migrate.ts';
 export * from './run.ts';
+export * from './cache.ts';
 export { Type, type Static } from 'typebox';
