@@ -43,6 +43,8 @@ export interface RedisStoreOptions {
   /** Every command fails after this long (node-redis's own default is 5 s). */
   commandTimeoutMs: number;
   logger?: Pick<FastifyBaseLogger, 'info' | 'warn'>;
+  /** How long creating the store waits for the first connection (it goes on trying afterwards). */
+  connectWaitMs?: number;
 }
 
 /**
@@ -72,7 +74,14 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
     if (healthy !== false) options.logger?.warn({ err: { message: err.message } }, 'cache: redis unavailable; serving without it');
     healthy = false;
   });
-  const connecting = client.connect().catch(() => undefined);
+  // Pending for as long as the first connection keeps failing; reconnecting goes on in the background.
+  const connecting = client.connect().then(
+    () => undefined,
+    () => undefined,
+  );
+  let waited: NodeJS.Timeout | undefined;
+  await Promise.race([connecting, new Promise((resolve) => (waited = setTimeout(resolve, options.connectWaitMs ?? 1000)))]);
+  clearTimeout(waited);
   return {
     kind: 'redis',
     get: async (key) => (await client.get(key)) ?? undefined,
@@ -81,9 +90,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
     },
     incr: (key) => client.incr(key),
     close: async () => {
-      await connecting;
-      if (client.isOpen) await client.close().catch(() => client.destroy());
-      else client.destroy();
+      // close() waits for replies in flight, which a hung Redis never sends: bounded, then cut.
+      if (client.isReady) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([client.close().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 500)))]);
+        clearTimeout(timer);
+      }
+      if (client.isOpen) client.destroy();
     },
   };
 }
