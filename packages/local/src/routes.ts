@@ -28,6 +28,13 @@ export const ingressRoutes: IngressRoute[] = [
     forwardedPrefix: '/otusapp',
     forwardAuth: false,
   },
+  {
+    name: 'product',
+    service: 'product',
+    // service-local paths are the public ones; admin writes are checked by the service itself
+    paths: ['/products(/|$)(.*)'],
+    forwardAuth: false,
+  },
 ];
 
 /** ingress-nginx puts every regex location in one server block, longest path first, case-insensitive. */

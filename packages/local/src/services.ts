@@ -17,5 +17,5 @@ export interface LocalService {
 export const localServices: LocalService[] = [
   { name: 'app', entry: 'services/app/src/main.ts', portVariable: 'APP_PORT', defaultPort: 8001 },
   { name: 'auth', entry: 'services/auth/src/main.ts', portVariable: 'AUTH_PORT', defaultPort: 8002 },
-  { name: 'product', entry: 'services/product/src/main.ts', portVariable: 'PRODUCT_PORT', defaultPort: 8003 },
+  { name: 'product', entry: 'services/product/src/main.ts', portVariable: 'PRODUCT_PORT', defaultPort: 8003, env: { SEED_IF_EMPTY: '10000' } },
 ];
