@@ -41,7 +41,7 @@ t.test('products collection passes through the local gateway', async (t) => {
   const logged: string[] = [];
   const summary = await new Promise<newman.NewmanRunSummary>((resolveRun, reject) => {
     newman
-      .run({ collection, envVar: [{ key: 'baseUrl', value: stack.gatewayUrl }], reporters: [], timeoutRequest: 10_000 })
+      .run({ collection: collection as newman.NewmanRunOptions['collection'], envVar: [{ key: 'baseUrl', value: stack.gatewayUrl }], reporters: [], timeoutRequest: 10_000 })
       .on('console', (_err, args: { messages: unknown[] }) => logged.push(args.messages.map(String).join(' ')))
       .on('done', (err, result) => (err ? reject(err) : resolveRun(result)));
   });
