@@ -25,7 +25,7 @@ const ilikeQueries = Number(process.env.BENCH_ILIKE_QUERIES ?? 30);
 const server = (process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, '');
 const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 // the service's default unless set: matches counted exactly up to this many
-const COUNT_CAP = Number(process.env.BENCH_COUNT_CAP ?? (productConfigSchema.properties.SEARCH_COUNT_CAP as { default?: number }).default ?? 1000);
+const COUNT_CAP = Number(process.env.BENCH_COUNT_CAP ?? (productConfigSchema.properties.SEARCH_COUNT_CAP as { default?: number }).default ?? 300);
 
 const words = searchWords();
 const randomWord = () => words[Math.floor(Math.random() * words.length)]!;
@@ -104,7 +104,10 @@ const bench: Bench = {
     const uncachedApp = await startProcess('services/product/src/main.ts', serviceEnv(bigUrl, { CACHE_ENABLED: '0' }));
     let uncachedAt100: LoadResult;
     let uncachedMax: LoadResult;
+    let floor: LoadResult;
     try {
+      // what this machine gives any request at that rate right now: the floor under every p99 below
+      floor = await load({ url: `${uncachedApp.url}/health`, connections: 10, overallRate: 100, durationSeconds: Math.min(5, seconds) });
       await load({ url: uncachedApp.url, requests: searchRequests, connections: 10, durationSeconds: Math.min(3, seconds) }); // warm-up
       uncachedAt100 = await load({ url: uncachedApp.url, requests: searchRequests, connections: 10, overallRate: 100, durationSeconds: seconds });
       uncachedMax = await load({ url: uncachedApp.url, requests: searchRequests, connections: 20, durationSeconds: seconds });
@@ -184,6 +187,7 @@ const bench: Bench = {
     const big = volume.get(bigRows)!;
     const failures = [uncachedAt100, uncachedMax, cachedMax, uncachedOneWordMax, ...volume.values()].reduce((sum, r) => sum + r.errors + r.non2xx, 0);
     const rows: Row[] = [
+      row('GET /health, 100 req/s', floor, 'noise floor of this machine now'),
       row('search uncached, 100 req/s', uncachedAt100, 'CACHE_ENABLED=0'),
       row('search uncached, saturation', uncachedMax, '20 connections'),
       row('search one word uncached, saturation', uncachedOneWordMax, 'reference for the cache'),

@@ -14,7 +14,7 @@ export const productConfigSchema = serviceConfigSchema({
   CACHE_KEY_PREFIX: Type.String({ default: 'product:', maxLength: 64, description: 'prefix of every cache key (one Redis shared by several deployments)' }),
   CACHE_MAX_ENTRIES: Type.Integer({ default: 10_000, minimum: 1, description: 'entries the in-process cache keeps (least recently used go first)' }),
   SEARCH_COUNT_CAP: Type.Integer({
-    default: 1000,
+    default: 300,
     minimum: 100,
     maximum: 1_000_000,
     description: 'search counts matches exactly up to this many; past it total is the cap and totalCapped is true',

@@ -83,15 +83,17 @@ export function searchKey(search: NormalizedSearch): string {
 
 /**
  * The tsquery of a search: every word must match (stemmed, so «космоса» finds «космос» and
- * "phones" finds "phone"), and the last one also as a prefix of a stem or of a whole word, for
- * search-as-you-type. Words are passed as parameters; they hold only letters and digits, so
- * nothing a caller types can become tsquery syntax.
+ * "phones" finds "phone"), and the last one may also be the beginning of a word of a name
+ * (search as you type: "runni" finds "running", whose stem is "run"). The prefix is looked up in
+ * the unstemmed `simple` lexemes only: a prefix of stems too doubles the index work of every query.
+ * Words are passed as parameters; they hold only letters and digits, so nothing a caller types can
+ * become tsquery syntax.
  */
 function tsquery(words: string[]): RawBuilder<unknown> {
   const last = words.at(-1)!;
   const parts = words.slice(0, -1).map((word) => sql`plainto_tsquery('russian', ${word})`);
   if (last.length >= MIN_PREFIX_LENGTH) {
-    parts.push(sql`(to_tsquery('russian', ${`${last}:*`}) || to_tsquery('simple', ${`${last}:*`}))`);
+    parts.push(sql`(plainto_tsquery('russian', ${last}) || to_tsquery('simple', ${`${last}:*`}))`);
   } else {
     parts.push(sql`(plainto_tsquery('russian', ${last}) || plainto_tsquery('simple', ${last}))`);
   }
