@@ -6,4 +6,5 @@ export * from './db.ts';
 export * from './migrate.ts';
 export * from './run.ts';
 export * from './cache.ts';
+export * from './metrics.ts';
 export { Type, type Static } from 'typebox';

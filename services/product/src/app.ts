@@ -1,4 +1,4 @@
-import { createCacheAside, createMemoryStore, createRedisStore, createServer, type App, type CacheStore, type DatabaseHandle } from '@arch/kit';
+import { appCounter, createCacheAside, createMemoryStore, createRedisStore, createServer, type App, type CacheStore, type DatabaseHandle } from '@arch/kit';
 import { createJwtAuthorizer, type Authorize } from './auth/authorizer.ts';
 import type { ProductConfig } from './config.ts';
 import { createProductsRepository } from './products/products.repository.ts';
@@ -35,15 +35,12 @@ export async function buildApp({ config, database, logStream, authorize, cacheSt
       ? await createRedisStore({ url: config.REDIS_URL, commandTimeoutMs: config.CACHE_TIMEOUT_MS, logger: app.log })
       : createMemoryStore({ maxEntries: config.CACHE_MAX_ENTRIES }));
 
-  const { Counter } = app.metrics.client;
-  const registry = app.metrics.client.register;
-  // One registry per process: a second app in the same process (tests) reuses the counters.
-  const lookups =
-    (registry.getSingleMetric('cache_requests_total') as InstanceType<typeof Counter<'result'>> | undefined) ??
-    new Counter({ name: 'cache_requests_total', help: 'search cache lookups by result: hit, miss, error (served without the cache), bypass (cache off)', labelNames: ['result'] });
-  const failures =
-    (registry.getSingleMetric('cache_errors_total') as InstanceType<typeof Counter<'operation'>> | undefined) ??
-    new Counter({ name: 'cache_errors_total', help: 'failed or timed-out cache calls by operation', labelNames: ['operation'] });
+  const lookups = appCounter(app, {
+    name: 'cache_requests_total',
+    help: 'search cache lookups by result: hit, miss, error (served without the cache), bypass (cache off)',
+    labelNames: ['result'],
+  });
+  const failures = appCounter(app, { name: 'cache_errors_total', help: 'failed or timed-out cache calls by operation', labelNames: ['operation'] });
   for (const result of ['hit', 'miss', 'error', 'bypass']) lookups.inc({ result }, 0);
 
   const cache = createCacheAside({
