@@ -1,4 +1,5 @@
 import t from 'tap';
+import { sql } from 'kysely';
 import { testBackends } from '@arch/kit/testing';
 import { insertProducts, startTestApp } from './helpers.ts';
 
@@ -117,6 +118,13 @@ for (const backend of testBackends()) {
     t.equal(dearest.items[0].price, '99999.00');
     const deep = (await app.inject({ method: 'GET', url: '/products/search?q=кружка&sort=price_asc&limit=5&offset=120' })).json();
     t.same(deep.items.map((item: { price: string }) => item.price), ['619.00', '620.00', '621.00', '622.00', '623.00'], 'pages past the cap');
+
+    // Guitars are dear: the cheapest 2 000+ products are something else, past the bounded walk.
+    await sql`insert into products (name, category, price) select 'Фурнитура ' || g, 'misc', 2 from generate_series(1, 2100) g`.execute(database.db);
+    await insertProducts(database, Array.from({ length: 120 }, (_, i) => ({ name: `Гитара акустическая ${i}`, category: 'music', price: `${9000 - i}.00` })));
+    const guitars = (await app.inject({ method: 'GET', url: '/products/search?q=гитара&sort=price_asc&limit=3' })).json();
+    t.match(guitars, { total: 100, totalCapped: true });
+    t.same(guitars.items.map((item: { price: string }) => item.price), ['8881.00', '8882.00', '8883.00'], 'the cheapest guitars, though every cheaper product is something else');
 
     const exact = (await app.inject({ method: 'GET', url: '/products/search?q=чайник' })).json();
     t.match(exact, { total: 1, totalCapped: false }, 'below the cap the count is exact');

@@ -119,17 +119,17 @@ const orderings: Record<Sort | 'relevance_without_words', RawBuilder<unknown>> =
  * (one statement: the GIN index for rarer words, a scan that stops early for common ones). When
  * that is all of them, the page is sorted from those rows, whatever the order. When there are more:
  * relevance ranks those first cap + 1 matches (refine the query to see others), and price or date
- * order comes from the ordered index, read until the page is full.
+ * order comes from the ordered index (read a bounded way), else from sorting every match.
  */
 export async function searchProducts(db: Kysely<ProductDatabase>, search: NormalizedSearch, cap: number): Promise<SearchPage> {
   const filters: RawBuilder<unknown>[] = [];
   const hasWords = search.words.length > 0;
   const query = hasWords ? tsquery(search.words) : undefined;
-  if (query) filters.push(sql`search @@ ${query}`);
   if (search.category !== null) filters.push(sql`category = ${search.category}`);
   if (search.minCents !== null) filters.push(sql`price >= ${fromCents(search.minCents)}::numeric`);
   if (search.maxCents !== null) filters.push(sql`price <= ${fromCents(search.maxCents)}::numeric`);
-  const where = filters.length > 0 ? sql`where ${sql.join(filters, sql` and `)}` : sql``;
+  const whereOf = (conditions: RawBuilder<unknown>[]) => (conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``);
+  const where = whereOf(query ? [sql`search @@ ${query}`, ...filters] : filters);
   const rank = query ? sql`ts_rank(search, ${query})` : sql`0::real`;
   const order = orderings[search.sort === 'relevance' && !hasWords ? 'relevance_without_words' : search.sort];
 
@@ -145,9 +145,50 @@ export async function searchProducts(db: Kysely<ProductDatabase>, search: Normal
   if (total <= cap) return { items: pageRows.map(toProductRow), total, totalCapped: false };
   if (search.sort === 'relevance' && hasWords) return { items: pageRows.map(toProductRow), total: cap, totalCapped: true };
 
-  const ordered = await sql<SearchRow>`
-    select ${columns}, price::text as price_text from products ${where} order by ${order} limit ${search.limit} offset ${search.offset}`.execute(db);
-  return { items: ordered.rows.map(toProductRow), total: cap, totalCapped: true };
+  if (!query) {
+    // no words: the ordered indexes and the planner's statistics handle the filters
+    const ordered = await sql<SearchRow>`
+      select ${columns}, price::text as price_text from products ${where} order by ${order} limit ${search.limit} offset ${search.offset}`.execute(db);
+    return { items: ordered.rows.map(toProductRow), total: cap, totalCapped: true };
+  }
+  // Words and an order: walk the ordered index a bounded way. A common word fills the page within
+  // the first rows. A word whose products sit far along that order (guitars are not among the
+  // cheapest products) would make an unbounded walk read most of the table, so past the bound
+  // every match is sorted instead: work in proportion to the matches, not to the table.
+  // How common the matches are among the rows the walk reads, from the planner's statistics.
+  const [matching, walkable] = await Promise.all([estimatedRows(db, where), estimatedRows(db, whereOf(filters))]);
+  const walk = walkLength(search.offset + search.limit, matching, walkable);
+  if (walk !== undefined) {
+    const walked = await sql<SearchRow>`
+      select ${columns}, price::text as price_text
+      from (select ${columns}, search from products ${whereOf(filters)} order by ${order} limit ${walk}) walk
+      where search @@ ${query} order by ${order} limit ${search.limit} offset ${search.offset}`.execute(db);
+    if (walked.rows.length === search.limit) return { items: walked.rows.map(toProductRow), total: cap, totalCapped: true };
+  }
+  const sorted = await sql<SearchRow>`
+    with all_matches as materialized (select ${columns} from products ${where})
+    select ${columns}, price::text as price_text from all_matches order by ${order} limit ${search.limit} offset ${search.offset}`.execute(db);
+  return { items: sorted.rows.map(toProductRow), total: cap, totalCapped: true };
+}
+
+const MAX_WALK_ROWS = 20_000;
+
+/**
+ * How many rows to read along the order to find `wanted` matches (three times the expected number,
+ * for matches spread unevenly), or undefined when sorting every match reads fewer rows.
+ */
+function walkLength(wanted: number, matching: number, walkable: number): number | undefined {
+  if (!(matching > 0) || !(walkable > 0)) return Math.min(MAX_WALK_ROWS, 20 * wanted);
+  const walk = Math.ceil((3 * wanted * walkable) / matching);
+  return walk <= Math.min(MAX_WALK_ROWS, matching) ? walk : undefined;
+}
+
+/** The planner's estimate of how many rows a condition selects (no rows are read). */
+async function estimatedRows(db: Kysely<ProductDatabase>, where: RawBuilder<unknown>): Promise<number> {
+  const explained = await sql<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> | string }>`explain (format json) select 1 from products ${where}`.execute(db);
+  const plan = explained.rows[0]?.['QUERY PLAN'];
+  const parsed = typeof plan === 'string' ? (JSON.parse(plan) as Array<{ Plan: { 'Plan Rows': number } }>) : plan;
+  return Number(parsed?.[0]?.Plan['Plan Rows'] ?? 0);
 }
 
 /** Prices leave the database as text: numeric must not pass through a float on the way. */
