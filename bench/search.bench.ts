@@ -119,7 +119,7 @@ const bench: Bench = {
     const useRedis = await redisAnswers(redisUrl);
     const cachedApp = await startProcess(
       'services/product/src/main.ts',
-      serviceEnv(bigUrl, { CACHE_ENABLED: '1', CACHE_TTL_SECONDS: '3600', CACHE_KEY_PREFIX: `bench:${randomBytes(4).toString('hex')}:`, ...(useRedis ? { REDIS_URL: redisUrl } : {}) }),
+      serviceEnv(bigUrl, { CACHE_ENABLED: '1', CACHE_TTL_SECONDS: '600', CACHE_KEY_PREFIX: `bench:${randomBytes(4).toString('hex')}:`, ...(useRedis ? { REDIS_URL: redisUrl } : {}) }),
     );
     let cachedMax: LoadResult;
     let hitShare = Number.NaN;

@@ -10,8 +10,8 @@ export interface CacheStore {
   readonly kind: 'redis' | 'memory';
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
-  /** Atomically adds one and returns the new value (a missing key counts as 0). */
-  incr(key: string): Promise<number>;
+  /** Atomically adds one and returns the new value (a missing key counts as 0); the key expires after `ttlSeconds`. */
+  incr(key: string, ttlSeconds: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -88,7 +88,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Cach
     set: async (key, value, ttlSeconds) => {
       await client.set(key, value, { expiration: { type: 'EX', value: ttlSeconds } });
     },
-    incr: (key) => client.incr(key),
+    incr: async (key, ttlSeconds) => {
+      const [value] = await client.multi().incr(key).expire(key, ttlSeconds).exec();
+      return Number(value);
+    },
     close: async () => {
       // close() waits for replies in flight, which a hung Redis never sends: bounded, then cut.
       if (client.isReady) {
@@ -180,7 +183,8 @@ export function createCacheAside(options: CacheAsideOptions): CacheAside {
     async invalidate(namespace: string) {
       if (!options.enabled) return;
       try {
-        await bounded(store.incr(generationKey(namespace)), 'incr');
+        // Outlives every entry: once it expires and counts from 0 again, no entry of an old "0" is left.
+        await bounded(store.incr(generationKey(namespace), Math.max(86_400, 2 * options.ttlSeconds)), 'incr');
       } catch (err) {
         // Entries written before this write then live out their TTL: the bound on staleness.
         options.onError?.('invalidate', err);

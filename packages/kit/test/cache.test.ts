@@ -109,7 +109,7 @@ t.test('the memory store forgets the least recently used entries past its size',
   await store.set('c', '3', 60);
   t.equal(await store.get('a'), '1');
   t.equal(await store.get('b'), undefined, 'b was used least recently');
-  t.equal(await store.incr('n'), 1);
-  t.equal(await store.incr('n'), 2);
+  t.equal(await store.incr('n', 60), 1);
+  t.equal(await store.incr('n', 60), 2);
   t.equal(await store.get('n'), '2', 'counters read back as strings, like Redis');
 });
