@@ -23,7 +23,8 @@ try {
     strict: true,
   });
   const count = positive('count', values.count ?? process.env.SEED_COUNT, 100_000);
-  const config = loadConfig(productConfigSchema);
+  // A batch or the final VACUUM ANALYZE of a million rows takes longer than a request may.
+  const config = loadConfig(productConfigSchema, { DB_QUERY_TIMEOUT_MS: '600000', ...process.env });
   const database = await openDatabase<ProductDatabase>({ config });
   try {
     await migrateToLatest(database.db as Kysely<unknown>, migrations);
