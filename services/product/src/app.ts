@@ -1,5 +1,5 @@
 import { appCounter, createCacheAside, createMemoryStore, createRedisStore, createServer, type App, type CacheStore, type DatabaseHandle } from '@arch/kit';
-import { createJwtAuthorizer, type Authorize } from './auth/authorizer.ts';
+import { authorizerFromConfig, type Authorize } from './auth/authorizer.ts';
 import type { ProductConfig } from './config.ts';
 import { createProductsRepository } from './products/products.repository.ts';
 import { productsRoutes } from './products/products.routes.ts';
@@ -61,14 +61,7 @@ export async function buildApp({ config, database, logStream, authorize, cacheSt
     products: createProductsRepository(database.db),
     cache,
     countCap: config.SEARCH_COUNT_CAP,
-    authorize:
-      authorize ??
-      createJwtAuthorizer({
-        ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
-        ...(config.AUTH_PUBLIC_KEY ? { publicKeyPem: config.AUTH_PUBLIC_KEY } : {}),
-        issuer: config.JWT_ISSUER,
-        audience: config.JWT_AUDIENCE,
-      }),
+    authorize: authorize ?? authorizerFromConfig(config),
   });
   return app;
 }

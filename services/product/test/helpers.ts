@@ -1,10 +1,9 @@
-import { generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import { SignJWT } from 'jose';
 import { loadConfig, migrateToLatest, openDatabase, type App, type CacheStore, type DatabaseHandle } from '@arch/kit';
-import { createTestDatabase } from '@arch/kit/testing';
+import { createTestDatabase, createTestSigner } from '@arch/kit/testing';
 import { buildApp, migrations, productConfigSchema, type Authorize, type ProductConfig } from '../src/app.ts';
 import type { ProductDatabase } from '../src/products/products.table.ts';
 
@@ -89,27 +88,21 @@ export async function insertProducts(
 
 /** An Ed25519 key pair standing in for the auth service: signs tokens of its contract. */
 export class TestIssuer {
-  readonly publicKey: KeyObject;
-  private readonly privateKey: KeyObject;
-  readonly publicKeyPem: string;
+  private readonly signer = createTestSigner();
+  readonly publicKeyPem = this.signer.publicKeyPem;
+  /** The JWKS the auth service would serve for this key. */
+  readonly jwks = this.signer.jwks;
 
-  constructor() {
-    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-    this.publicKey = publicKey;
-    this.privateKey = privateKey;
-    this.publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  }
-
-  token(claims: { sub?: string; role?: string; iss?: string; aud?: string; expiresIn?: string } = {}): Promise<string> {
-    return new SignJWT({ name: 'tester', role: claims.role ?? 'user' })
-      .setProtectedHeader({ alg: 'EdDSA', kid: 'test-key' })
-      .setSubject(claims.sub ?? '42')
-      .setJti(randomUUID())
-      .setIssuer(claims.iss ?? 'arch-auth')
-      .setAudience(claims.aud ?? 'arch')
-      .setIssuedAt()
-      .setExpirationTime(claims.expiresIn ?? '5m')
-      .sign(this.privateKey);
+  async token(claims: { sub?: string; role?: string; iss?: string; aud?: string; expiresInSeconds?: number } = {}): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return this.signer.token({
+      sub: claims.sub ?? '42',
+      name: 'tester',
+      role: claims.role ?? 'user',
+      ...(claims.iss ? { iss: claims.iss } : {}),
+      ...(claims.aud ? { aud: claims.aud } : {}),
+      exp: now + (claims.expiresInSeconds ?? 300),
+    });
   }
 }
 
