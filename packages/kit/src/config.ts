@@ -26,6 +26,12 @@ export const baseConfigProperties = {
     description: 'after SIGTERM, /ready answers 503 for this long before the server stops accepting',
   }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, description: 'hard deadline for a graceful stop' }),
+  CORS_ORIGINS: Type.Optional(
+    Type.String({
+      pattern: '^\\s*https?://[^\\s,]+(\\s*,\\s*https?://[^\\s,]+)*\\s*$',
+      description: 'browser origins allowed to call the API cross-origin, comma-separated (https://app.example.com); unset: CORS closed, no Access-Control-* headers',
+    }),
+  ),
 };
 
 export function serviceConfigSchema<P extends TProperties>(properties: P) {

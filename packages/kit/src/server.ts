@@ -3,6 +3,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastify, { LogController, type FastifyReply, type FastifyRequest, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import metricsPlugin from 'fastify-metrics';
 import swagger from '@fastify/swagger';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { HttpError, isUnavailableError, type ApiError } from './errors.ts';
 import { createValidatorCompiler, describeValidationError } from './validation.ts';
@@ -19,7 +21,7 @@ export interface ServerOptions {
   name: string;
   version: string;
   description: string;
-  config: Pick<BaseConfig, 'LOG_LEVEL' | 'BODY_LIMIT_BYTES'>;
+  config: Pick<BaseConfig, 'LOG_LEVEL' | 'BODY_LIMIT_BYTES' | 'CORS_ORIGINS'>;
   /** Checked by GET /ready, by name. */
   readiness?: Record<string, ReadinessCheck>;
   /** Where logs go; tests pass a stream to read them. Default: stdout. */
@@ -80,6 +82,13 @@ export async function createServer(options: ServerOptions): Promise<App> {
     // Longer than ingress-nginx's upstream keep-alive (60 s), so the proxy closes first.
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
+    // The router's own refusals (a path that is not valid percent-encoding, a path parameter over
+    // maxParamLength) are {code, message} too, not Fastify's default shape.
+    frameworkErrors: (error, request, reply) => {
+      const answer = frameworkError(error);
+      request.log.debug({ statusCode: answer.code, reason: answer.message }, 'request refused');
+      void (reply as FastifyReply).code(answer.code).type('application/json').send(answer);
+    },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationError(errors, dataVar)),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -118,6 +127,8 @@ export async function createServer(options: ServerOptions): Promise<App> {
     } satisfies ApiError);
   });
 
+  await registerSecurityHeaders(app, config.CORS_ORIGINS);
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -151,6 +162,35 @@ export async function createServer(options: ServerOptions): Promise<App> {
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
+}
+
+/**
+ * Security headers for a JSON API (@fastify/helmet) on every answer, errors included: nosniff, no
+ * framing (`X-Frame-Options: DENY`, CSP `default-src 'none'; frame-ancestors 'none'`), no referrer,
+ * same-origin resource policy. No HSTS: TLS ends at the Ingress, which adds it (ingress-nginx does on
+ * TLS hosts by default); on plain HTTP browsers ignore it.
+ * CORS is closed unless CORS_ORIGINS names origins: then @fastify/cors answers preflights for exactly
+ * those origins; otherwise no Access-Control-* header is ever sent and a preflight is a 404.
+ */
+export async function registerSecurityHeaders(app: App, corsOrigins: string | undefined): Promise<void> {
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    hsts: false,
+  });
+  const origins = corsOrigins?.split(',').map((origin) => origin.trim()).filter(Boolean) ?? [];
+  if (origins.length > 0) {
+    await app.register(cors, {
+      origin: origins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+      exposedHeaders: ['location', 'x-request-id', 'x-cache', 'retry-after'],
+      maxAge: 600,
+      strictPreflight: true,
+    });
+  }
 }
 
 /**
@@ -248,6 +288,20 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, message: s
     ]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+const MAX_PARAM_LENGTH = 100; // Fastify's default maxParamLength
+
+/** What the router's own refusals look like to a caller. */
+export function frameworkError(error: FastifyError): ApiError {
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return { code: 400, message: 'request path is not a valid URL (bad percent-encoding)' };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { code: 414, message: `a path parameter is longer than ${MAX_PARAM_LENGTH} characters` };
+    default:
+      return { code: 500, message: 'internal server error' };
   }
 }
 

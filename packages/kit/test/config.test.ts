@@ -36,3 +36,11 @@ t.test('a required variable that is missing is named', async (t) => {
 t.test('out of range numbers are refused', async (t) => {
   t.throws(() => loadConfig(schema, { PORT: '70000' }), /PORT must be <= 65535/);
 });
+
+t.test('CORS_ORIGINS takes a list of origins, never a wildcard', async (t) => {
+  const schema = serviceConfigSchema({});
+  t.equal(loadConfig(schema, { CORS_ORIGINS: 'https://a.example, http://localhost:3000' }).CORS_ORIGINS, 'https://a.example, http://localhost:3000');
+  t.equal(loadConfig(schema, {}).CORS_ORIGINS, undefined, 'unset: closed');
+  t.throws(() => loadConfig(schema, { CORS_ORIGINS: '*' }), ConfigError);
+  t.throws(() => loadConfig(schema, { CORS_ORIGINS: 'a.example' }), ConfigError);
+});

@@ -156,3 +156,60 @@ t.test('credentials never reach the logs', async (t) => {
   t.notMatch(lines.join(''), /hunter22|hunter23|eyJ\.secret/);
   t.match(lines.join(''), /\[redacted\]/);
 });
+
+t.test('the router refusals are {code, message} too: a bad percent-encoding, an over-long path parameter', async (t) => {
+  const app = await build();
+  t.teardown(() => app.close());
+  const long = await app.inject(`/things/${'x'.repeat(150)}`);
+  t.equal(long.statusCode, 414);
+  t.same(long.json(), { code: 414, message: 'a path parameter is longer than 100 characters' });
+  const bad = await app.inject('/things/%E0%A4%A');
+  t.equal(bad.statusCode, 400);
+  t.same(bad.json(), { code: 400, message: 'request path is not a valid URL (bad percent-encoding)' });
+});
+
+t.test('security headers on every answer, errors included; no HSTS on plain HTTP', async (t) => {
+  const app = await build();
+  t.teardown(() => app.close());
+  for (const url of ['/health', '/nowhere', '/boom']) {
+    const response = await app.inject(url);
+    t.match(response.headers, {
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+      'referrer-policy': 'no-referrer',
+      'cross-origin-resource-policy': 'same-origin',
+    }, `${url}: security headers`);
+    t.notOk(response.headers['strict-transport-security'], `${url}: no HSTS (the Ingress adds it on TLS)`);
+    t.notOk(response.headers['x-powered-by'], `${url}: no X-Powered-By`);
+  }
+});
+
+t.test('CORS is closed by default and opens only to the origins in CORS_ORIGINS', async (t) => {
+  const closed = await build();
+  t.teardown(() => closed.close());
+  const preflight = { method: 'OPTIONS' as const, url: '/things', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } };
+  const refused = await closed.inject(preflight);
+  t.equal(refused.statusCode, 404, 'a preflight finds no route');
+  t.same(refused.json(), { code: 404, message: 'no route OPTIONS /things' });
+  t.notOk(refused.headers['access-control-allow-origin']);
+  const simple = await closed.inject({ url: '/health', headers: { origin: 'https://evil.example' } });
+  t.equal(simple.statusCode, 200);
+  t.notOk(Object.keys(simple.headers).some((name) => name.startsWith('access-control-')), 'no Access-Control-* header at all');
+
+  const open = await createServer({
+    name: 'kit-test',
+    version: '0.0.0',
+    description: 'test',
+    config: { LOG_LEVEL: 'silent', BODY_LIMIT_BYTES: 2048, CORS_ORIGINS: 'https://app.example.com, https://admin.example.com' },
+  });
+  t.teardown(() => open.close());
+  const allowed = await open.inject({ ...preflight, headers: { ...preflight.headers, origin: 'https://app.example.com', 'access-control-request-headers': 'authorization,content-type' } });
+  t.equal(allowed.statusCode, 204);
+  t.equal(allowed.headers['access-control-allow-origin'], 'https://app.example.com');
+  t.match(String(allowed.headers['access-control-allow-headers']), /authorization/);
+  const other = await open.inject(preflight);
+  t.notOk(other.headers['access-control-allow-origin'], 'an origin not listed gets no Access-Control-Allow-Origin');
+  const read = await open.inject({ url: '/health', headers: { origin: 'https://admin.example.com' } });
+  t.equal(read.headers['access-control-allow-origin'], 'https://admin.example.com');
+});
