@@ -141,7 +141,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   return {
     verify,
-    verifyRequest: (request) => verify(bearerToken(request.headers.authorization)),
+    // async: a malformed header rejects like every other bad token (callers .catch it), never throws
+    verifyRequest: async (request) => verify(bearerToken(request.headers.authorization)),
   };
 }
 

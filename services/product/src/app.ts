@@ -1,4 +1,4 @@
-import { appCounter, createCacheAside, createMemoryStore, createRedisStore, createServer, type App, type CacheStore, type DatabaseHandle } from '@arch/kit';
+import { appCounter, createCacheAside, createMemoryStore, createRedisStore, createServer, openRedis, redisRevocationCheck, type App, type CacheStore, type DatabaseHandle } from '@arch/kit';
 import { authorizerFromConfig, type Authorize } from './auth/authorizer.ts';
 import type { ProductConfig } from './config.ts';
 import { createProductsRepository } from './products/products.repository.ts';
@@ -57,11 +57,19 @@ export async function buildApp({ config, database, logStream, authorize, cacheSt
   });
   app.addHook('onClose', () => cache.close());
 
+  // A logged-out admin token is refused here too (the product routes do not pass the gateway's
+  // forward-auth); without Redis there is no shared revocation list to ask.
+  const revocations = () => {
+    if (!config.REDIS_URL) return {};
+    const redis = openRedis(config.REDIS_URL, app.log);
+    app.addHook('onClose', async () => redis.destroy());
+    return { isRevoked: redisRevocationCheck(redis, config.AUTH_REVOKED_KEY_PREFIX) };
+  };
   await app.register(productsRoutes, {
     products: createProductsRepository(database.db),
     cache,
     countCap: config.SEARCH_COUNT_CAP,
-    authorize: authorize ?? authorizerFromConfig(config),
+    authorize: authorize ?? authorizerFromConfig(config, revocations()),
   });
   return app;
 }

@@ -1,8 +1,15 @@
-import { serviceConfigSchema, Type, type Static } from '@arch/kit';
+import { defaultRevokedKeyPrefix, serviceConfigSchema, Type, type Static } from '@arch/kit';
 
 // Booleans accept 1/0 as well as true/false (TypeBox converts both).
 export const productConfigSchema = serviceConfigSchema({
-  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis for the search cache; unset: an in-process cache' })),
+  REDIS_URL: Type.Optional(
+    Type.String({ pattern: '^rediss?://', description: "Redis for the search cache and the auth service's revoked tokens; unset: an in-process cache" }),
+  ),
+  AUTH_REVOKED_KEY_PREFIX: Type.String({
+    default: defaultRevokedKeyPrefix,
+    minLength: 1,
+    description: "with REDIS_URL: where the auth service keeps revoked token ids (its REDIS_KEY_PREFIX + 'revoked:'); a logged-out admin token is refused",
+  }),
   CACHE_ENABLED: Type.Boolean({ default: true, description: 'cache search results (1/0, true/false); off: every search reads Postgres, X-Cache: BYPASS' }),
   CACHE_TTL_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 86_400, description: 'how long a cached search result lives' }),
   CACHE_TIMEOUT_MS: Type.Integer({
