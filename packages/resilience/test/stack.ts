@@ -24,12 +24,15 @@ export interface SuiteStackOptions {
   /** Default: TEST_DATABASE_URL. */
   databaseUrl?: string;
   redis?: boolean;
+  /** Default: TEST_REDIS_URL (e.g. a TcpProxy in front of it). */
+  redisUrl?: string;
 }
 
 export async function startSuiteStack(options: SuiteStackOptions): Promise<SuiteStack> {
   const databaseUrl = options.databaseUrl ?? realPostgresUrl();
   if (!databaseUrl) throw new Error('TEST_DATABASE_URL is not set');
-  const redisUrl = options.redis === false ? undefined : testRedisUrl();
+  const redisUrl = options.redis === false ? undefined : (options.redisUrl ?? testRedisUrl());
+  const cleanupRedisUrl = testRedisUrl();
   const redisKeyPrefix = uniqueRedisPrefix('resilience');
   const dataDir = mkdtempSync(join(tmpdir(), 'arch-resilience-'));
   const output: string[] = [];
@@ -49,7 +52,7 @@ export async function startSuiteStack(options: SuiteStackOptions): Promise<Suite
     only: options.only,
     logLevel: 'info',
     readinessIntervalMs: 250,
-    env: { PASSWORD_SCRYPT_COST: '10', LOGIN_MAX_FAILURES: '1000', DB_CONNECT_TIMEOUT_MS: '1000', ...options.env },
+    env: { PASSWORD_SCRYPT_COST: '10', LOGIN_MAX_FAILURES: '1000', DB_CONNECT_TIMEOUT_MS: '1000', CACHE_KEY_PREFIX: `${redisKeyPrefix}product:`, ...options.env },
     onOutput: (service, line) => output.push(`[${service}] ${line}`),
   });
   return {
@@ -65,7 +68,7 @@ export async function startSuiteStack(options: SuiteStackOptions): Promise<Suite
         direct.host = real.host;
         await dropPostgresDatabase(direct.toString()).catch(() => undefined);
       }
-      if (redisUrl) await deleteRedisKeys(redisUrl, redisKeyPrefix);
+      if (redisUrl && cleanupRedisUrl) await deleteRedisKeys(cleanupRedisUrl, redisKeyPrefix);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
