@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
-import fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { frameworkError, toApiError } from '@arch/kit';
 import replyFrom from '@fastify/reply-from';
 import { authResponseHeaders, compileRoutes, forwardAuthPath, matchRoute, type IngressRoute, type ServiceName } from './routes.ts';
 
@@ -19,6 +20,7 @@ export interface GatewayOptions {
   readinessIntervalMs?: number;
 }
 
+const GATEWAY_BODY_LIMIT = 16 * 1024 * 1024;
 const identityHeaders = authResponseHeaders.map((name) => name.toLowerCase());
 
 class SilentRequests extends LogController {
@@ -41,7 +43,17 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     },
     // Bodies stream through untouched; the service enforces its own limit.
-    bodyLimit: 16 * 1024 * 1024,
+    bodyLimit: GATEWAY_BODY_LIMIT,
+    // What the gateway refuses itself is {code, message} too, like ingress-nginx's custom errors.
+    frameworkErrors: (error, _request, reply) => {
+      const answer = frameworkError(error);
+      void (reply as FastifyReply).code(answer.code).type('application/json').send(answer);
+    },
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const answer = toApiError(error, GATEWAY_BODY_LIMIT, request.headers['content-type']);
+    if (answer.code >= 500) request.log.error({ err: error }, 'gateway failed');
+    return reply.code(answer.code).type('application/json').send(answer);
   });
   await app.register(replyFrom, {
     disableRequestLogging: true,

@@ -5,8 +5,10 @@
 import t from 'tap';
 import pg from 'pg';
 import { needsRealPostgres } from '@arch/kit/testing';
-import { call, closedLoop, percentile, round, sleep, type Outcome } from '../src/index.ts';
+import fc from 'fast-check';
+import { call, closedLoop, errorShapeProblem, percentile, round, sleep, type Outcome } from '../src/index.ts';
 import { account, startSuiteStack, type Account } from './stack.ts';
+import { authorization, body, encode, fuzzSeed, headerSafe, junkObject, junkValue } from './fuzz-inputs.ts';
 
 const skip = needsRealPostgres();
 
@@ -15,10 +17,53 @@ t.test('two app instances behind the gateway', { skip }, async (t) => {
   t.teardown(() => stack.close());
   const base = stack.gatewayUrl;
   const appInstances = () => stack.services.filter((service) => service.name === 'app');
+  const secrets: string[] = [];
+
+  t.test('fuzz through the real gateway: no 5xx, every 4xx {code, message}, the victim unchanged', async (t) => {
+    const victim = await account(base, 'victim');
+    const fuzzer = await account(base, 'fuzzer');
+    t.equal((await call(base, 'POST', '/otusapp/user', { token: victim.token, body: { username: victim.username, email: victim.email } })).status, 201);
+    const before = (await call(base, 'GET', `/otusapp/user/${victim.id}`, { token: victim.token })).body;
+    const paths = fc.oneof(
+      fc.constantFrom('/otusapp/user', `/otusapp/user/${victim.id}`, `/otusapp/user/${fuzzer.id}`, '/otusapp/health', '/auth/register', '/auth/login', '/auth/logout', '/auth/jwks.json', '/auth/verify', `/otusapp//user/${victim.id}`, `/otusapp/%75ser/${victim.id}`, `/otusapp/./user/../user/${victim.id}`),
+      fc.array(fc.oneof(fc.constantFrom('otusapp', 'auth', 'user', 'health', '..', '%2e%2e', '%2F', ''), junkValue.map((v) => encode(String(v)))), { maxLength: 4 }).map((segments) => `/${segments.join('/')}`),
+    );
+    const requests = fc.tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), paths, authorization([fuzzer.token], [victim.token.slice(0, -4) + 'AAAA']), body(junkObject(['username', 'password', 'email', 'firstName', 'id'], { username: fuzzer.username, password: fuzzer.password, email: fuzzer.email })), fc.option(junkValue.map((v) => headerSafe(String(v))), { nil: undefined }));
+    const statuses = new Map<number, number>();
+    let runs = 0;
+    let last = '';
+    try {
+      await fc.assert(
+        fc.asyncProperty(requests, async ([method, path, auth, raw, spoofed]) => {
+          const withBody = method !== 'GET' && method !== 'OPTIONS' && raw.payload !== undefined;
+          const outcome = await call(base, method, path, {
+            headers: { ...(auth ? { authorization: auth } : {}), ...(withBody && raw.contentType ? { 'content-type': raw.contentType } : {}), ...(spoofed ? { 'x-user-id': spoofed, 'x-forwarded-for': spoofed } : {}) },
+            ...(withBody ? { body: raw.payload } : {}),
+          });
+          runs += 1;
+          statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
+          last = `${method} ${path.slice(0, 120)} → ${outcome.status} ${outcome.error ?? outcome.body.slice(0, 200)}`;
+          if (outcome.status === 0 || outcome.status >= 500) throw new Error(last);
+          if (outcome.status >= 400) {
+            const problem = errorShapeProblem(outcome.status, outcome.body);
+            if (problem) throw new Error(`${last}: ${problem}`);
+          }
+        }),
+        { numRuns: Number(process.env.FUZZ_GATEWAY_RUNS ?? 300), seed: fuzzSeed, endOnFailure: true },
+      );
+      t.pass(`${runs} requests through the gateway: no 5xx, every 4xx {code, message}`);
+    } catch (err) {
+      t.fail(`through the gateway: ${last}`, { seed: fuzzSeed, detail: (err as Error).message.slice(0, 2000) });
+    }
+    t.equal((await call(base, 'GET', `/otusapp/user/${victim.id}`, { token: victim.token })).body, before, "the victim's profile is unchanged");
+    const spread = [...statuses.entries()].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(' ');
+    t.comment(`figure: fuzz through the gateway: ${runs} inputs, ${[...statuses.keys()].filter((s) => s >= 500 || s === 0).length} kinds of 5xx (${spread}), seed ${fuzzSeed}`);
+  });
 
   t.test('shutdown under load: SIGTERM one instance, no request fails', async (t) => {
     const clients: Account[] = [];
     for (let i = 0; i < 12; i++) clients.push(await account(base, `load${i}`));
+    secrets.push(...clients.flatMap((client) => [client.password, client.token]));
     for (const client of clients) {
       const created = await call(base, 'POST', '/otusapp/user', { token: client.token, body: { username: client.username, email: client.email } });
       t.equal(created.status, 201, `profile of ${client.username}`);
@@ -67,6 +112,7 @@ t.test('two app instances behind the gateway', { skip }, async (t) => {
   t.test('nothing lost: concurrent creates and updates while each instance restarts', async (t) => {
     const clients: Account[] = [];
     for (let i = 0; i < 16; i++) clients.push(await account(base, `write${i}`));
+    secrets.push(...clients.map((client) => client.token));
     const acknowledged = new Map<number, Record<string, string>>();
     let retries = 0;
     let reconciled = 0;
@@ -144,5 +190,12 @@ t.test('two app instances behind the gateway', { skip }, async (t) => {
     t.comment(
       `figure: nothing lost: ${readable} of ${clients.length} profiles readable with their last acknowledged content after ${writes} acknowledged writes from ${clients.length} clients while both instances restarted (${timings.map((ms) => `${Math.round(ms)} ms`).join(', ')}); ${retries} client retries, ${reconciled} creates reconciled, 0 duplicates`,
     );
+  });
+
+  t.test('the services' logs of the whole run (two app instances, auth) hold no password and no token', async (t) => {
+    const logs = stack.output.join('\n');
+    t.ok(logs.length > 0, `${stack.output.length} log lines`);
+    t.same(secrets.filter((secret) => logs.includes(secret)).length, 0, 'none of the passwords and tokens used appears');
+    t.comment(`figure: security: ${stack.output.length} log lines of the load runs scanned for ${secrets.length} passwords and tokens: none found`);
   });
 });

@@ -1,4 +1,4 @@
-import { appCounter, createCacheAside, createMemoryStore, createRedisStore, createServer, openRedis, redisRevocationCheck, type App, type CacheStore, type DatabaseHandle } from '@arch/kit';
+import { appCounter, createCacheAside, createMemoryStore, createRedisStore, createServer, redisRevocationCheck, type App, type CacheStore, type DatabaseHandle } from '@arch/kit';
 import { authorizerFromConfig, type Authorize } from './auth/authorizer.ts';
 import type { ProductConfig } from './config.ts';
 import { createProductsRepository } from './products/products.repository.ts';
@@ -58,13 +58,12 @@ export async function buildApp({ config, database, logStream, authorize, cacheSt
   app.addHook('onClose', () => cache.close());
 
   // A logged-out admin token is refused here too (the product routes do not pass the gateway's
-  // forward-auth); without Redis there is no shared revocation list to ask.
-  const revocations = () => {
-    if (!config.REDIS_URL) return {};
-    const redis = openRedis(config.REDIS_URL, app.log);
-    app.addHook('onClose', async () => redis.destroy());
-    return { isRevoked: redisRevocationCheck(redis, config.AUTH_REVOKED_KEY_PREFIX) };
-  };
+  // forward-auth): the auth service's revocation list is read through the cache's Redis connection.
+  // With the in-process store there is no shared list to ask.
+  const revocations = () =>
+    store.kind === 'redis'
+      ? { isRevoked: redisRevocationCheck({ exists: async (key: string) => ((await store.get(key)) === undefined ? 0 : 1) }, config.AUTH_REVOKED_KEY_PREFIX) }
+      : {};
   await app.register(productsRoutes, {
     products: createProductsRepository(database.db),
     cache,
