@@ -192,7 +192,7 @@ t.test('two app instances behind the gateway', { skip }, async (t) => {
     );
   });
 
-  t.test('the services' logs of the whole run (two app instances, auth) hold no password and no token', async (t) => {
+  t.test('the service logs of the whole run (two app instances, auth) hold no password and no token', async (t) => {
     const logs = stack.output.join('\n');
     t.ok(logs.length > 0, `${stack.output.length} log lines`);
     t.same(secrets.filter((secret) => logs.includes(secret)).length, 0, 'none of the passwords and tokens used appears');
