@@ -125,3 +125,14 @@ t.test('several instances: the gateway routes only to those whose /ready answers
   t.ok(posts.every((response) => response.statusCode === 200 || response.statusCode === 502), 'a POST to the dead instance is a 502, not a second try');
   t.equal(b.state.seen.length - postsBefore, posts.filter((response) => response.statusCode === 200).length, 'each POST reached an instance at most once');
 });
+
+t.test("the gateway's own refusals are {code, message}", async (t) => {
+  const gateway = await createGateway({ routes: ingressRoutes, upstreams: {}, logLevel: 'silent' });
+  t.teardown(() => gateway.close());
+  const media = await gateway.inject({ method: 'POST', url: '/otusapp/user', headers: { 'content-type': 'junk' }, payload: 'x' });
+  t.equal(media.statusCode, 415);
+  t.match(media.json(), { code: 415, message: /unsupported media type/ });
+  const encoding = await gateway.inject('/otusapp/%E0%A4%A');
+  t.equal(encoding.statusCode, 400);
+  t.match(encoding.json(), { code: 400, message: String });
+});
