@@ -171,3 +171,16 @@ export async function deleteRedisKeys(url: string, prefix: string): Promise<void
     client.destroy();
   }
 }
+
+/** Sends raw bytes to a server and returns everything it answers (for what Node's HTTP parser refuses). */
+export async function rawRequest(port: number, bytes: Buffer | string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let answer = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+    socket.end(bytes);
+  });
+}
