@@ -1,16 +1,10 @@
-import { Writable } from 'node:stream';
 import type { InjectOptions } from 'fastify';
 import t from 'tap';
 import { badRequest, createServer, Type, type App } from '../src/index.ts';
-import { rawRequest } from '../src/testing/index.ts';
+import { collectLogs, rawRequest } from '../src/testing/index.ts';
 
 async function build(readiness: Record<string, () => Promise<unknown>> = {}, logLines: string[] = []): Promise<App> {
-  const logStream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  });
+  const { stream: logStream } = collectLogs(logLines);
   const app = await createServer({
     name: 'kit-test',
     version: '0.0.0',

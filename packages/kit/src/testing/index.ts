@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dropPostgresDatabase, ensurePostgresDatabase } from '../db.ts';
 
@@ -183,4 +184,15 @@ export async function rawRequest(port: number, bytes: Buffer | string): Promise<
     socket.on('close', () => resolve(answer));
     socket.end(bytes);
   });
+}
+
+/** A log destination for a service under test: every line it writes lands in `lines`. */
+export function collectLogs(lines: string[] = []): { stream: Writable; lines: string[] } {
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(chunk.toString());
+      callback();
+    },
+  });
+  return { stream, lines };
 }
