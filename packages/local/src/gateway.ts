@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { frameworkError, toApiError } from '@arch/kit';
 import replyFrom from '@fastify/reply-from';
+import { clientErrorHandler } from '@arch/kit';
 import { authResponseHeaders, compileRoutes, forwardAuthPath, matchRoute, type IngressRoute, type ServiceName } from './routes.ts';
 
 export interface GatewayOptions {
@@ -42,6 +43,7 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     },
+    clientErrorHandler,
     // Bodies stream through untouched; the service enforces its own limit.
     bodyLimit: GATEWAY_BODY_LIMIT,
     // What the gateway refuses itself is {code, message} too, like ingress-nginx's custom errors.
