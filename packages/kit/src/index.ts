@@ -7,4 +7,6 @@ export * from './migrate.ts';
 export * from './run.ts';
 export * from './auth.ts';
 export * from './redis.ts';
+export * from './cache.ts';
+export * from './metrics.ts';
 export { Type, type Static } from 'typebox';

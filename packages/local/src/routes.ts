@@ -46,6 +46,13 @@ export const ingressRoutes: IngressRoute[] = [
     forwardedPrefix: '/auth',
     forwardAuth: false,
   },
+  {
+    name: 'product',
+    service: 'product',
+    // service-local paths are the public ones; admin writes are checked by the service itself
+    paths: ['/products(/|$)(.*)'],
+    forwardAuth: false,
+  },
 ];
 
 /** The auth service's forward-auth endpoint (the Ingress `auth-url` is `http://<auth service>/verify`). */

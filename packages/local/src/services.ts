@@ -43,5 +43,15 @@ export const localServices: LocalService[] = [
     // The key pair is generated on first start and kept with the data, so tokens survive restarts.
     env: ({ dataDir }) => ({ JWT_KEY_DIR: join(dataDir, 'auth-keys') }),
   },
-  { name: 'product', entry: 'services/product/src/main.ts', portVariable: 'PRODUCT_PORT', defaultPort: 8003 },
+  {
+    name: 'product',
+    entry: 'services/product/src/main.ts',
+    portVariable: 'PRODUCT_PORT',
+    defaultPort: 8003,
+    // 10 000 demo products on first start; admin writes verified with the auth service's keys.
+    env: ({ urlOf }): Record<string, string> => {
+      const auth = urlOf('auth');
+      return { SEED_IF_EMPTY: '10000', ...(auth ? { AUTH_JWKS_URL: `${auth}/jwks.json` } : {}) };
+    },
+  },
 ];

@@ -45,6 +45,8 @@ const lines = [
   `  curl ${stack.gatewayUrl}/otusapp/health`,
   `  newman run postman/users.postman_collection.json -e postman/local.postman_environment.json`,
   `  newman run postman/auth.postman_collection.json -e postman/local.postman_environment.json`,
+  `  curl '${stack.gatewayUrl}/products/search?q=космос&sort=price_asc&limit=5'`,
+  `  newman run postman/products.postman_collection.json -e postman/local.postman_environment.json`,
   '',
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
