@@ -10,7 +10,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export function parseFlags<T extends Options>(args: string[], options: T): Record<keyof T, string | boolean | undefined> {
   try {
     const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
-    return values as Record<keyof T, string | boolean | undefined>;
+    return values as unknown as Record<keyof T, string | boolean | undefined>;
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err));
   }

@@ -18,13 +18,14 @@ interface ClientInternals {
   destroyed: boolean;
   requestIterator: { context: FlowContext };
   _connect(): void;
+  on(event: 'connError' | 'timeout', listener: () => void): unknown;
 }
 
 export interface WatchOptions {
   recorder: Recorder;
   /** Least time between connection attempts after a failed one, per connection. */
   reconnectDelayMs: number;
-  /** Called with each response, after it was recorded (scenario bookkeeping). */
+  /** Called when a request got no response, after it was recorded (the scenario moves on). */
   onFailure?: (context: FlowContext) => void;
 }
 
@@ -43,11 +44,11 @@ export function watchClient(options: WatchOptions): (client: autocannon.Client) 
       options.recorder.failure(context().inFlight ?? 'unknown', kind);
       options.onFailure?.(context());
     };
-    client.on('connError', () => {
+    internals.on('connError', () => {
       failedAt = Date.now();
       fail('connection');
     });
-    client.on('timeout', () => fail('timeout'));
+    internals.on('timeout', () => fail('timeout'));
 
     const connect = internals._connect.bind(internals);
     let scheduled = false;

@@ -15,6 +15,9 @@ interface StressContext extends FlowContext {
   userId?: number;
   profileCreated?: boolean;
   productId?: number;
+  /** Health checks left before this connection starts the flow. */
+  warmUp?: number;
+  warming?: boolean;
 }
 
 interface Built {
@@ -142,12 +145,30 @@ export const flow: FlowStep[] = [
 ];
 
 const methodOf = (endpoint: string) => endpoint.split(' ')[0] as 'GET' | 'POST' | 'PUT' | 'DELETE';
+const health = flow.find((step) => step.endpoint === 'GET /otusapp/health')!;
 
-/** The flow as autocannon requests: each step builds its request from the connection's context. */
-export function flowRequests(steps: FlowStep[], vocabulary: Vocabulary, host: string | undefined): autocannon.Request[] {
-  return steps.map((step) => {
+/**
+ * The flow as autocannon requests: each step builds its request from the connection's context.
+ * autocannon starts every connection at once with the same flow, so they would all register (and
+ * hash a password) in the same second; connection i first checks health i times instead, which
+ * spreads the connections over the flow. A step that returns no request makes autocannon start the
+ * flow over with a fresh context: that ends the warm-up, and a flow whose login failed.
+ */
+export function flowRequests(steps: FlowStep[], vocabulary: Vocabulary, host: string | undefined, connections: number): autocannon.Request[] {
+  let constructed = 0;
+  return steps.map((flowStep, index) => {
     const setupRequest = (request: autocannon.Request, raw: object): autocannon.Request | undefined => {
       const context = raw as StressContext;
+      // autocannon builds step 0 of each connection once, in order, as it creates them
+      if (index === 0 && context.warmUp === undefined) context.warmUp = constructed < connections ? constructed++ % steps.length : 0;
+      let step = flowStep;
+      if (context.warmUp) {
+        context.warmUp -= 1;
+        context.warming = true;
+        step = health;
+      } else if (context.warming) {
+        return undefined;
+      }
       const built = step.build(context, vocabulary);
       if (!built) return undefined;
       context.inFlight = step.endpoint;
@@ -159,10 +180,13 @@ export function flowRequests(steps: FlowStep[], vocabulary: Vocabulary, host: st
       return { ...request, method: methodOf(step.endpoint), path: built.path, headers, body: built.body === undefined ? '' : JSON.stringify(built.body) };
     };
     return {
-      method: methodOf(step.endpoint),
+      method: methodOf(flowStep.endpoint),
       path: '/',
       setupRequest: setupRequest as (request: autocannon.Request, context: object) => autocannon.Request,
-      onResponse: (status: number, body: string, context: object) => step.onResponse?.(status, body, context as StressContext),
+      onResponse: (status: number, body: string, context: object) => {
+        const flowContext = context as StressContext;
+        if (!flowContext.warming) flowStep.onResponse?.(status, body, flowContext);
+      },
     };
   });
 }
@@ -211,7 +235,7 @@ export async function runStress(options: StressOptions): Promise<Summary> {
             overallRate: options.rps,
             duration: window,
             timeout: options.timeoutSeconds ?? 10,
-            requests: flowRequests(flow, vocabulary, options.host),
+            requests: flowRequests(flow, vocabulary, options.host, connections),
             setupClient: watchClient({ recorder, reconnectDelayMs: 1000 }),
           },
           (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
