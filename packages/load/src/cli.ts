@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // pnpm loadtest <command> [flags]: the load, stress and volume tools. `pnpm loadtest help` lists them.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { number, optionalText, parseFlags, text, url, UsageError } from './args.ts';
 import { formatSample, type Summary } from './stats.ts';
+import { printSummary, stopSignal, writeJson } from './output.ts';
 import { runStress } from './stress.ts';
 import { scenarioCommand, compareCacheCommand, volumeCommand, reportCommand } from './commands.ts';
 
@@ -39,24 +38,6 @@ const stressFlags = {
   help: { type: 'boolean' },
 } as const;
 
-export function writeJson(file: string, value: unknown): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** Resolves on the first SIGINT or SIGTERM: the run ends and still writes its summary. */
-export function stopSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
-
 async function stressCommand(args: string[]): Promise<void> {
   const flags = parseFlags(args, stressFlags);
   if (flags.help) {
@@ -91,22 +72,6 @@ async function stressCommand(args: string[]): Promise<void> {
   });
   if (out) writeJson(out, summary);
   process.stdout.write(printSummary(summary));
-}
-
-export function printSummary(summary: Summary): string {
-  const rows = Object.entries(summary.byEndpoint).map(
-    ([endpoint, s]) => `  ${endpoint.padEnd(28)} ${String(s.count).padStart(7)} ${String(s.errors).padStart(6)} ${s.p50.toFixed(1).padStart(8)} ${s.p95.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)} ${s.max.toFixed(1).padStart(8)}`,
-  );
-  const kinds = Object.entries(summary.errorKinds).map(([kind, count]) => `${kind}: ${count}`).join(', ');
-  return [
-    '',
-    `${summary.requests} requests in ${summary.durationSeconds} s: ${summary.rps} req/s, ${summary.errors} errors${kinds ? ` (${kinds})` : ''}`,
-    `latency ms: p50 ${summary.latency.p50}  p95 ${summary.latency.p95}  p99 ${summary.latency.p99}  max ${summary.latency.max}`,
-    '',
-    `  ${'endpoint'.padEnd(28)} ${'count'.padStart(7)} ${'errors'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}`,
-    ...rows,
-    '',
-  ].join('\n');
 }
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
