@@ -79,6 +79,7 @@ const steppedFlags = {
   p95: { type: 'string' },
   'user-rate': { type: 'string' },
   interval: { type: 'string' },
+  'warm-up': { type: 'string' },
   'out-dir': { type: 'string' },
 } as const;
 
@@ -89,6 +90,7 @@ const steppedHelp = {
   'p95 MS': 'a step whose p95 is over this (or has errors) is the degradation point (default 50)',
   'user-rate N': 'requests per second of each user; 0: no pause (default 0)',
   'interval S': 'seconds between chart points (default 5)',
+  'warm-up S': 'seconds of the scenario (4 users) before the steps, not measured: caches fill (default 0)',
   'out-dir DIR': 'where the .json, .md and .html go (default reports)',
 };
 
@@ -101,6 +103,7 @@ function steppedSettings(flags: Record<keyof typeof steppedFlags, string | boole
     p95ThresholdMs: number(flags.p95, 'p95', 50, { min: 1 }),
     userRate: number(flags['user-rate'], 'user-rate', 0, { min: 0, max: 1000, integer: true }),
     intervalSeconds: number(flags.interval, 'interval', 5, { min: 1 }),
+    warmUpSeconds: number(flags['warm-up'], 'warm-up', 0, { min: 0, integer: true }),
     outDir: text(flags['out-dir'], 'out-dir', 'reports'),
   };
 }
@@ -110,6 +113,10 @@ async function steppedAgainstService(label: string, env: Record<string, string>,
   const service = await startProductService(env);
   try {
     const { words } = await discoverWords({ baseUrl: service.url });
+    if (settings.warmUpSeconds > 0) {
+      print(`${label}: warming up for ${settings.warmUpSeconds} s`);
+      await runScenario({ baseUrl: service.url, users: 4, rampPerSecond: 4, durationSeconds: settings.warmUpSeconds, userRate: 0, cycles: [1, 20], intervalSeconds: settings.warmUpSeconds, words });
+    }
     return await runSteps({ label, baseUrl: service.url, servicePid: service.pid, words, ...settings, print });
   } finally {
     await service.stop();

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ScenarioResult } from './scenario.ts';
+import type { ScenarioCounters, ScenarioResult } from './scenario.ts';
 import type { IntervalSample, Summary } from './stats.ts';
 import type { SteppedRun } from './steps.ts';
 
@@ -46,6 +46,12 @@ function summaryTable(summary: Summary): string[] {
   ];
 }
 
+const hitRatio = (counters: ScenarioCounters) => {
+  const hits = counters.cache.HIT ?? 0;
+  const all = Object.values(counters.cache).reduce((sum, n) => sum + n, 0);
+  return all === 0 ? '–' : `${Math.round((hits / all) * 100)}%`;
+};
+
 function stepsTable(run: SteppedRun): string[] {
   return [
     `**${run.label}**: ${run.maximum ? `held up to ${run.maximum.users} users at ${fmt(run.maximum.rps, 0)} req/s (p95 ${fmt(run.maximum.p95)} ms)` : 'did not hold even the first step'}; ` +
@@ -53,11 +59,11 @@ function stepsTable(run: SteppedRun): string[] {
         ? `degraded at ${run.degradation.users} users: ${fmt(run.degradation.rps, 0)} req/s, p95 ${fmt(run.degradation.p95)} ms, ${run.degradation.errors} errors.`
         : 'no degradation within the steps.'),
     '',
-    '| users | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | searches per product | CPU service | CPU postgres | CPU redis | CPU load gen. | CPU machine |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| users | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | searches per product | cache hits | CPU service | CPU postgres | CPU redis | CPU load gen. | CPU machine |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...run.steps.map(
       (s) =>
-        `| ${s.users}${s.degraded ? ' ⚠' : ''} | ${fmt(s.rps, 0)} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${s.errors} | ${fmt(s.counters.searches / Math.max(s.counters.cycles, 1), 2)} | ${fmt(s.cpu.service, 2)} | ${fmt(s.cpu.postgres, 2)} | ${fmt(s.cpu.redis, 2)} | ${fmt(s.cpu.loadGenerator, 2)} | ${fmt(s.cpu.machine, 2)}/${s.cpu.cores} |`,
+        `| ${s.users}${s.degraded ? ' ⚠' : ''} | ${fmt(s.rps, 0)} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${s.errors} | ${fmt(s.counters.searches / Math.max(s.counters.cycles, 1), 2)} | ${hitRatio(s.counters)} | ${fmt(s.cpu.service, 2)} | ${fmt(s.cpu.postgres, 2)} | ${fmt(s.cpu.redis, 2)} | ${fmt(s.cpu.loadGenerator, 2)} | ${fmt(s.cpu.machine, 2)}/${s.cpu.cores} |`,
     ),
   ];
 }
@@ -77,7 +83,7 @@ export function markdown(runs: Run[], title = 'Load report', prose = ''): string
       const { summary, counters } = run.result;
       lines.push(
         `${summary.rps} req/s over ${summary.durationSeconds} s; ${counters.users} users looked for ${counters.cycles} products: ${counters.found} opened, ${counters.notFound} not found, ${counters.failed} failed; ` +
-          `${counters.searches} searches, ${counters.refinements} of them refinements.`,
+          `${counters.searches} searches, ${counters.refinements} of them refinements; cache hits ${hitRatio(counters)}.`,
         '',
         ...summaryTable(summary),
         '',

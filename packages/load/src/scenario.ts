@@ -31,11 +31,14 @@ export interface ScenarioCounters {
   notFound: number;
   /** Cycles that ended on an error or no answer. */
   failed: number;
+  /** Searches answered. */
   searches: number;
   refinements: number;
+  /** Searches by their X-Cache answer (HIT, MISS, BYPASS). */
+  cache: Record<string, number>;
 }
 
-export const emptyCounters = (): ScenarioCounters => ({ users: 0, cycles: 0, found: 0, notFound: 0, failed: 0, searches: 0, refinements: 0 });
+export const emptyCounters = (): ScenarioCounters => ({ users: 0, cycles: 0, found: 0, notFound: 0, failed: 0, searches: 0, refinements: 0, cache: {} });
 
 /** One virtual user's decisions; no I/O, so the rules are tested with a fake server. */
 export class SearchUser {
@@ -65,7 +68,6 @@ export class SearchUser {
   }
 
   private search(): UserRequest {
-    this.counters.searches += 1;
     return { endpoint: SEARCH, path: `/products/search?q=${encodeURIComponent(this.query.join(' '))}` };
   }
 
@@ -92,9 +94,13 @@ export class SearchUser {
   }
 
   /** The answer to the request `next()` gave. */
-  handle(status: number, body: string): void {
+  handle(status: number, body: string, cacheHeader?: string): void {
     const request = this.pending;
     if (!request) return;
+    if (request.endpoint === SEARCH) {
+      this.counters.searches += 1;
+      if (cacheHeader) this.counters.cache[cacheHeader] = (this.counters.cache[cacheHeader] ?? 0) + 1;
+    }
     if (request.endpoint === PRODUCT) return this.endCycle(status === 200 ? 'found' : 'failed');
     const answer = status === 200 ? parseSearch(body) : undefined;
     if (!answer) return this.endCycle('failed');
@@ -191,8 +197,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
         context.expected = [200];
         return { ...req, method: 'GET', path: next.path, headers: { ...(req.headers as Record<string, string> | undefined), accept: 'application/json', ...(options.host ? { host: options.host } : {}) } };
       }) as (req: autocannon.Request, context: object) => autocannon.Request,
-      onResponse: (status: number, body: string) => {
-        user.handle(status, body);
+      onResponse: (status: number, body: string, _context: object, headers: autocannon.Request['headers']) => {
+        const cache = headers?.['x-cache'] ?? headers?.['X-Cache'];
+        user.handle(status, body, typeof cache === 'string' ? cache.toUpperCase() : undefined);
         user.next();
         finishIfDone();
       },

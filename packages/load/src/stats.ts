@@ -45,12 +45,10 @@ const ms = (micros: number) => Math.round(micros / 10) / 100;
 
 export function quantilesOf(histogram: Histogram): Quantiles {
   if (histogram.totalCount === 0) return { p50: 0, p95: 0, p99: 0, max: 0 };
-  return {
-    p50: ms(histogram.getValueAtPercentile(50)),
-    p95: ms(histogram.getValueAtPercentile(95)),
-    p99: ms(histogram.getValueAtPercentile(99)),
-    max: ms(histogram.maxValue),
-  };
+  // a quantile is the top of its HDR bucket, which can be above the exact maximum
+  const max = histogram.maxValue;
+  const at = (percentile: number) => ms(Math.min(histogram.getValueAtPercentile(percentile), max));
+  return { p50: at(50), p95: at(95), p99: at(99), max: ms(max) };
 }
 
 interface EndpointStats {
