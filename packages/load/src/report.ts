@@ -53,11 +53,13 @@ const hitRatio = (counters: ScenarioCounters) => {
 };
 
 function stepsTable(run: SteppedRun): string[] {
+  const peak = run.steps.reduce<SteppedRun['steps'][number] | undefined>((best, step) => (!best || step.rps > best.rps ? step : best), undefined);
   return [
     `**${run.label}**: ${run.maximum ? `held up to ${run.maximum.users} users at ${fmt(run.maximum.rps, 0)} req/s (p95 ${fmt(run.maximum.p95)} ms)` : 'did not hold even the first step'}; ` +
       (run.degradation
-        ? `degraded at ${run.degradation.users} users: ${fmt(run.degradation.rps, 0)} req/s, p95 ${fmt(run.degradation.p95)} ms, ${run.degradation.errors} errors.`
-        : 'no degradation within the steps.'),
+        ? `degraded at ${run.degradation.users} users: ${fmt(run.degradation.rps, 0)} req/s, p95 ${fmt(run.degradation.p95)} ms, ${run.degradation.errors} errors`
+        : 'no degradation within the steps') +
+      (peak ? `; most throughput ${fmt(peak.rps, 0)} req/s at ${peak.users} users.` : '.'),
     '',
     '| users | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | searches per product | cache hits | CPU service | CPU postgres | CPU redis | CPU load gen. | CPU machine |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -244,7 +244,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     fill();
   }, 1000 / options.rampPerSecond);
   fill();
-  const ticker = setInterval(() => options.onInterval?.(recorder.sample(active)), options.intervalSeconds * 1000);
+  const ticker = setInterval(() => {
+    const sample = recorder.sample(active);
+    options.onInterval?.(sample);
+  }, options.intervalSeconds * 1000);
 
   await Promise.race([new Promise((resolve) => setTimeout(resolve, options.durationSeconds * 1000)), options.stopSignal ?? new Promise(() => {})]);
   stopping = true;
