@@ -117,7 +117,8 @@ async function steppedAgainstService(label: string, env: Record<string, string>,
       print(`${label}: warming up for ${settings.warmUpSeconds} s`);
       await runScenario({ baseUrl: service.url, users: 4, rampPerSecond: 4, durationSeconds: settings.warmUpSeconds, userRate: 0, cycles: [1, 20], intervalSeconds: settings.warmUpSeconds, words });
     }
-    return await runSteps({ label, baseUrl: service.url, servicePid: service.pid, words, ...settings, print });
+    const database = new URL(env.DATABASE_URL ?? 'postgres://localhost/postgres').pathname.slice(1);
+    return await runSteps({ label, baseUrl: service.url, servicePid: service.pid, database, words, ...settings, print });
   } finally {
     await service.stop();
   }

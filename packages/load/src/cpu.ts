@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface CpuUse {
   /** Cores used on average over the step (1 = one core busy all the time). */
   service: number;
+  /** The Postgres backends serving the service's database (other databases on the server are not counted). */
   postgres: number;
   redis: number;
   loadGenerator: number;
@@ -26,12 +27,15 @@ function processTicks(pid: number | 'self'): number {
   }
 }
 
-function ticksOf(command: string): number {
+/** CPU ticks of every process named `command`; with `argument`, only those whose command line has it (a backend's database). */
+function ticksOf(command: string, argument?: string): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === command) total += processTicks(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== command) continue;
+      if (argument && !readFileSync(`/proc/${entry}/cmdline`, 'utf8').split(/[\s\0]+/).includes(argument)) continue;
+      total += processTicks(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -47,16 +51,16 @@ function machineTicks(): { busy: number; cores: number } {
 }
 
 /** Starts measuring; the returned function gives the average use since then. Zeros where /proc is missing. */
-export function measureCpu(servicePid: number): () => CpuUse {
+export function measureCpu(servicePid: number, database: string): () => CpuUse {
   try {
-    const start = { service: processTicks(servicePid), postgres: ticksOf('postgres'), redis: ticksOf('redis-server'), self: processTicks('self'), machine: machineTicks(), at: performance.now() };
+    const start = { service: processTicks(servicePid), postgres: ticksOf('postgres', database), redis: ticksOf('redis-server'), self: processTicks('self'), machine: machineTicks(), at: performance.now() };
     return () => {
       const seconds = (performance.now() - start.at) / 1000;
       const machine = machineTicks();
       const cores = (ticks: number) => Math.round((ticks / TICKS / seconds) * 100) / 100;
       return {
         service: cores(processTicks(servicePid) - start.service),
-        postgres: cores(ticksOf('postgres') - start.postgres),
+        postgres: cores(ticksOf('postgres', database) - start.postgres),
         redis: cores(ticksOf('redis-server') - start.redis),
         loadGenerator: cores(processTicks('self') - start.self),
         machine: cores(machine.busy - start.machine.busy),

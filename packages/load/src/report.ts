@@ -61,7 +61,7 @@ function stepsTable(run: SteppedRun): string[] {
         : 'no degradation within the steps') +
       (peak ? `; most throughput ${fmt(peak.rps, 0)} req/s at ${peak.users} users.` : '.'),
     '',
-    '| users | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | searches per product | cache hits | CPU service | CPU postgres | CPU redis | CPU load gen. | CPU machine |',
+    '| users | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | searches per product | cache hits | CPU service | CPU postgres (its db) | CPU redis (all) | CPU load gen. | CPU machine |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...run.steps.map(
       (s) =>

@@ -42,6 +42,7 @@ export interface IntervalSample extends Quantiles {
 // microseconds, up to two minutes, 3 significant digits (about 200 KB a histogram at most)
 const newHistogram = (): Histogram => build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
 const ms = (micros: number) => Math.round(micros / 10) / 100;
+const MAX_SAMPLES = 10_000;
 
 export function quantilesOf(histogram: Histogram): Quantiles {
   if (histogram.totalCount === 0) return { p50: 0, p95: 0, p99: 0, max: 0 };
@@ -131,6 +132,8 @@ export class Recorder {
       ...(users === undefined ? {} : { users }),
     };
     this.timeline.push(sample);
+    // a run without end keeps its last day or so of 10-s intervals
+    if (this.timeline.length > MAX_SAMPLES) this.timeline.splice(0, this.timeline.length - MAX_SAMPLES);
     this.interval.reset();
     this.intervalStarted = now;
     this.intervalRequests = 0;

@@ -31,6 +31,8 @@ export interface SteppedOptions {
   baseUrl: string;
   host?: string;
   servicePid: number;
+  /** The service's database: its Postgres backends' CPU is measured. */
+  database: string;
   /** Users per step, e.g. 1,2,4,8,16,32. */
   users: number[];
   stepSeconds: number;
@@ -45,7 +47,7 @@ export async function runSteps(options: SteppedOptions): Promise<SteppedRun> {
   const steps: StepResult[] = [];
   let offset = 0;
   for (const users of options.users) {
-    const cpu = measureCpu(options.servicePid);
+    const cpu = measureCpu(options.servicePid, options.database);
     const result = await runScenario({
       baseUrl: options.baseUrl,
       ...(options.host ? { host: options.host } : {}),

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { watchClient, type FlowContext } from './clients.ts';
 import { discoverWords, parseSearch, pick, type Target } from './http.ts';
-import { formatSample, Recorder, type IntervalSample, type Summary } from './stats.ts';
+import { Recorder, type IntervalSample, type Summary } from './stats.ts';
 
 interface StressContext extends FlowContext {
   username?: string;
@@ -251,4 +251,3 @@ export async function runStress(options: StressOptions): Promise<Summary> {
   return recorder.summary();
 }
 
-export { formatSample };
