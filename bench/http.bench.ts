@@ -10,7 +10,7 @@ const bench: Bench = {
   title: 'HTTP: service kit vs bare node:http (autocannon, 50 connections)',
   async run() {
     const bare = await startProcess('bench/bare-server.ts', {}, '/health');
-    const bareHealth = await load({ url: `${bare.url}/health`, durationSeconds: seconds });
+    const { result: bareHealth, peakRssMb: bareRss } = await peakRss(bare, () => load({ url: `${bare.url}/health`, durationSeconds: seconds }));
     await bare.stop();
 
     await ensurePostgresDatabase(databaseUrl);
@@ -31,7 +31,7 @@ const bench: Bench = {
       return {
         title: this.title,
         rows: [
-          { name: 'bare node:http GET /health', reqPerSec: bareHealth.reqPerSec, p50Ms: bareHealth.p50Ms, p99Ms: bareHealth.p99Ms, note: 'reference' },
+          { name: 'bare node:http GET /health', reqPerSec: bareHealth.reqPerSec, p50Ms: bareHealth.p50Ms, p99Ms: bareHealth.p99Ms, rssMb: bareRss, note: 'reference (RSS includes type stripping)' },
           { name: 'app GET /health', reqPerSec: health.result.reqPerSec, p50Ms: health.result.p50Ms, p99Ms: health.result.p99Ms, rssMb: health.peakRssMb, note: ratio(health.result.reqPerSec, bareHealth.reqPerSec) },
           { name: 'app GET /user/{id} (Postgres)', reqPerSec: user.result.reqPerSec, p50Ms: user.result.p50Ms, p99Ms: user.result.p99Ms, rssMb: user.peakRssMb, note: ratio(user.result.reqPerSec, bareHealth.reqPerSec) },
         ],

@@ -201,6 +201,10 @@ for (const chart of serviceCharts) {
     t.ok(Object.keys(data).length > 0, 'the dashboard ConfigMap is not empty');
     const source = readFileSync(join(repoRoot, 'dashboards', `${chart}.json`), 'utf8');
     t.equal(data[`${chart}.json`], source.trimEnd(), 'the dashboard is dashboards/<service>.json verbatim, Grafana {{ }} included');
+    if (chart === 'app') {
+      const overview = readFileSync(join(repoRoot, 'dashboards', 'overview.json'), 'utf8');
+      t.equal(data['overview.json'], overview.trimEnd(), 'the app chart also ships the platform overview dashboard');
+    }
     const dashboard = JSON.parse(data[`${chart}.json`] ?? '') as { panels: { targets?: { expr: string; legendFormat?: string }[] }[] };
     t.ok(dashboard.panels.length > 0);
     t.ok(

@@ -5,7 +5,7 @@
 //   app.get('/thing', { onRequest: authenticate, preHandler: requireRole('admin') }, handler);
 //
 // Tokens are EdDSA (Ed25519) JWTs: claims sub (user id), name, role, jti, iss, aud, iat, exp; header kid.
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { createVerifier, TokenError } from 'fast-jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -205,6 +205,26 @@ function parseJwks(document: unknown, makeVerifier: (pem: string) => Verify): Ma
     found.set(jwk.kid, makeVerifier(pem));
   }
   return found;
+}
+
+/** An Ed25519 key pair's public parts as the auth service publishes them: kid is the RFC 7638 thumbprint. */
+export function describeEd25519Key(publicKey: KeyObject): { kid: string; publicKeyPem: string; jwk: Ed25519Jwk } {
+  const { x } = publicKey.export({ format: 'jwk' }) as { x: string };
+  const kid = createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
+  return {
+    kid,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    jwk: { kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' },
+  };
+}
+
+export interface Ed25519Jwk {
+  kty: 'OKP';
+  crv: 'Ed25519';
+  x: string;
+  kid: string;
+  alg: 'EdDSA';
+  use: 'sig';
 }
 
 /** A PEM given through an environment variable may carry literal `\n`s. */

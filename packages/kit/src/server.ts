@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastify, { LogController, type FastifyReply, type FastifyRequest, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import metricsPlugin from 'fastify-metrics';
@@ -81,6 +83,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationError(errors, dataVar)),
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
@@ -181,6 +184,25 @@ export function registerDatabasePoolMetrics(app: App, poolStats: () => PoolStats
       this.set(poolStats().max);
     },
   });
+}
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (raw non-ASCII in the URL, broken
+ * headers, headers too large) is answered in the same `{code, message}` shape as everything else.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  let code = 400;
+  let message = `malformed HTTP request (${error.message.replace(/^Parse Error:\s*/, '')}); percent-encode non-ASCII characters in the URL`;
+  if (error.code === 'HPE_HEADER_OVERFLOW') [code, message] = [431, 'request headers are too large'];
+  else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') [code, message] = [408, 'the request took too long to arrive'];
+  const body = JSON.stringify({ code, message } satisfies ApiError);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /**

@@ -1,15 +1,10 @@
-import { Writable } from 'node:stream';
 import type { InjectOptions } from 'fastify';
 import t from 'tap';
 import { badRequest, createServer, Type, type App } from '../src/index.ts';
+import { collectLogs, rawRequest } from '../src/testing/index.ts';
 
 async function build(readiness: Record<string, () => Promise<unknown>> = {}, logLines: string[] = []): Promise<App> {
-  const logStream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  });
+  const { stream: logStream } = collectLogs(logLines);
   const app = await createServer({
     name: 'kit-test',
     version: '0.0.0',
@@ -155,4 +150,18 @@ t.test('credentials never reach the logs', async (t) => {
   app.log.info({ password: 'hunter22', user: { password: 'hunter23' }, accessToken: 'eyJ.secret' }, 'login attempt');
   t.notMatch(lines.join(''), /hunter22|hunter23|eyJ\.secret/);
   t.match(lines.join(''), /\[redacted\]/);
+});
+
+t.test('what the HTTP parser refuses is answered as {code, message} too', async (t) => {
+  const app = await build();
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => app.close());
+  const { port } = app.server.address() as { port: number };
+  const rawUrl = await rawRequest(port, Buffer.from('GET /things/1?q=космос HTTP/1.1\r\nHost: x\r\n\r\n', 'utf8'));
+  t.match(rawUrl, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  const body = JSON.parse(rawUrl.slice(rawUrl.indexOf('\r\n\r\n') + 4)) as { code: number; message: string };
+  t.equal(body.code, 400);
+  t.match(body.message, /^malformed HTTP request \(.+\); percent-encode non-ASCII characters in the URL$/);
+  const brokenHeader = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost x\r\n\r\n');
+  t.match(brokenHeader, /^HTTP\/1\.1 400 Bad Request[\s\S]*"code":400/);
 });

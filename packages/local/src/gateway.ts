@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
+import { clientErrorHandler } from '@arch/kit';
 import { authResponseHeaders, compileRoutes, forwardAuthPath, matchRoute, type IngressRoute, type ServiceName } from './routes.ts';
 
 export interface GatewayOptions {
@@ -35,6 +36,7 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     },
+    clientErrorHandler,
     // Bodies stream through untouched; the service enforces its own limit.
     bodyLimit: 16 * 1024 * 1024,
   });

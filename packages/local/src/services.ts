@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceName } from './routes.ts';
 
@@ -40,8 +42,14 @@ export const localServices: LocalService[] = [
     entry: 'services/auth/src/main.ts',
     portVariable: 'AUTH_PORT',
     defaultPort: 8002,
-    // The key pair is generated on first start and kept with the data, so tokens survive restarts.
-    env: ({ dataDir }) => ({ JWT_KEY_DIR: join(dataDir, 'auth-keys') }),
+    // The key pair is generated on first start and kept with the data, so tokens survive restarts;
+    // so is the local administrator's password (admin writes to the catalogue).
+    env: ({ dataDir }) => ({
+      JWT_KEY_DIR: join(dataDir, 'auth-keys'),
+      ADMIN_USERNAME: LOCAL_ADMIN,
+      ADMIN_EMAIL: 'admin@arch.homework',
+      ADMIN_PASSWORD: localAdminPassword(dataDir),
+    }),
   },
   {
     name: 'product',
@@ -55,3 +63,15 @@ export const localServices: LocalService[] = [
     },
   },
 ];
+
+export const LOCAL_ADMIN = 'admin';
+
+/** The local administrator's password: made on first start, kept in `<dataDir>/admin-password`. */
+export function localAdminPassword(dataDir: string): string {
+  const file = join(dataDir, 'admin-password');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const password = `Adm1n-${randomBytes(9).toString('base64url')}`;
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}

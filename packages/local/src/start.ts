@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, Type } from '@arch/kit';
 import { startLocalStack } from './stack.ts';
+import { LOCAL_ADMIN } from './services.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const port = (fallback: number) => Type.Integer({ default: fallback, minimum: 1, maximum: 65535 });
@@ -40,13 +41,16 @@ const lines = [
   ...stack.services.map(
     (service) => `  ${pad(service.name, 9)}${pad(service.url, 26)}/health /ready /metrics /openapi.json   data: ${service.data}`,
   ),
+  ...(stack.services.some((service) => service.name === 'auth')
+    ? [`  ${pad('admin', 9)}${pad(LOCAL_ADMIN, 26)}password in ${join(settings.DATA_DIR, 'admin-password')} (catalogue writes)`]
+    : []),
   '',
   'Try:',
   `  curl ${stack.gatewayUrl}/otusapp/health`,
-  `  newman run postman/users.postman_collection.json -e postman/local.postman_environment.json`,
-  `  newman run postman/auth.postman_collection.json -e postman/local.postman_environment.json`,
-  `  curl '${stack.gatewayUrl}/products/search?q=космос&sort=price_asc&limit=5'`,
-  `  newman run postman/products.postman_collection.json -e postman/local.postman_environment.json`,
+  `  npx newman run postman/users.postman_collection.json -e postman/local.postman_environment.json`,
+  `  npx newman run postman/auth.postman_collection.json -e postman/local.postman_environment.json`,
+  `  curl -G --data-urlencode q=космос '${stack.gatewayUrl}/products/search?sort=price_asc&limit=5'`,
+  `  npx newman run postman/products.postman_collection.json -e postman/local.postman_environment.json`,
   '',
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

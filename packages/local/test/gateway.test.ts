@@ -1,6 +1,6 @@
 import fastify from 'fastify';
 import t from 'tap';
-import { freePort } from '@arch/kit/testing';
+import { freePort, rawRequest } from '@arch/kit/testing';
 import { compileRoutes, createGateway, ingressRoutes, matchRoute, type IngressRoute } from '../src/index.ts';
 
 t.test('routes behave like ingress-nginx regex locations with rewrite-target', async (t) => {
@@ -73,4 +73,13 @@ t.test('the gateway proxies with rewrite, query, body and forwarded headers; err
   const notRunning = await gatewayWithout.inject('/otusapp/health');
   t.equal(notRunning.statusCode, 503);
   t.same(notRunning.json(), { code: 503, message: 'app service is not running' });
+});
+
+t.test('the gateway answers a request the HTTP parser refuses with {code, message}', async (t) => {
+  const gateway = await createGateway({ routes: ingressRoutes, upstreams: {}, logLevel: 'silent' });
+  await gateway.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => gateway.close());
+  const { port } = gateway.server.address() as { port: number };
+  const answer = await rawRequest(port, Buffer.from('GET /products/search?q=космос HTTP/1.1\r\nHost: x\r\n\r\n', 'utf8'));
+  t.match(answer, /^HTTP\/1\.1 400 Bad Request[\s\S]*\{"code":400,"message":"malformed HTTP request/);
 });

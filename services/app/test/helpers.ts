@@ -1,7 +1,6 @@
-import { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { migrateToLatest, openDatabase, type App, type DatabaseHandle } from '@arch/kit';
-import { createTestDatabase } from '@arch/kit/testing';
+import { createTestDatabase, collectLogs } from '@arch/kit/testing';
 import { appConfigSchema, buildApp, migrations, type AppConfig } from '../src/app.ts';
 import type { AppDatabase } from '../src/users/users.table.ts';
 import { loadConfig } from '@arch/kit';
@@ -30,13 +29,7 @@ export async function startTestApp(
   });
   const database = await openDatabase<AppDatabase>({ config });
   await migrateToLatest(database.db as Kysely<unknown>, migrations);
-  const logs: string[] = [];
-  const logStream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logs.push(chunk.toString());
-      callback();
-    },
-  });
+  const { stream: logStream, lines: logs } = collectLogs();
   const app = await buildApp({ config, database, logStream });
   await app.ready();
   return {

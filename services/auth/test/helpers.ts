@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import t from 'tap';
 import type { Kysely } from 'kysely';
 import { loadConfig, migrateToLatest, openDatabase, type App, type DatabaseHandle } from '@arch/kit';
-import { createTestDatabase, createTestSigner, deleteRedisKeys, testRedisUrl, uniqueRedisPrefix, type TestSigner } from '@arch/kit/testing';
+import { createTestDatabase, createTestSigner, deleteRedisKeys, testRedisUrl, uniqueRedisPrefix, type TestSigner, collectLogs } from '@arch/kit/testing';
 import { authConfigSchema, buildApp, migrations, type AuthConfig } from '../src/app.ts';
 import type { AuthDatabase } from '../src/accounts/accounts.table.ts';
 
@@ -71,13 +70,7 @@ export async function startTestAuth(backend: 'pglite' | 'postgres', options: Sta
     PASSWORD_SCRYPT_COST: '10',
     ...options.env,
   });
-  const logs: string[] = [];
-  const logStream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logs.push(chunk.toString());
-      callback();
-    },
-  });
+  const { stream: logStream, lines: logs } = collectLogs();
   const apps: App[] = [];
   const start = async () => {
     const app = await buildApp({ config, database, logStream });

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { loadConfig, migrateToLatest, openDatabase, type App, type CacheStore, type DatabaseHandle } from '@arch/kit';
-import { createTestDatabase, createTestSigner } from '@arch/kit/testing';
+import { createTestDatabase, createTestSigner, collectLogs } from '@arch/kit/testing';
 import { buildApp, migrations, productConfigSchema, type Authorize, type ProductConfig } from '../src/app.ts';
 import type { ProductDatabase } from '../src/products/products.table.ts';
 
@@ -37,13 +36,7 @@ export async function startTestApp(backend: 'pglite' | 'postgres', options: Star
   });
   const database = await openDatabase<ProductDatabase>({ config });
   await migrateToLatest(database.db as Kysely<unknown>, migrations);
-  const logs: string[] = [];
-  const logStream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logs.push(chunk.toString());
-      callback();
-    },
-  });
+  const { stream: logStream, lines: logs } = collectLogs();
   const app = await buildApp({
     config,
     database,

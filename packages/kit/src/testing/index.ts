@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dropPostgresDatabase, ensurePostgresDatabase } from '../db.ts';
 
@@ -170,4 +171,28 @@ export async function deleteRedisKeys(url: string, prefix: string): Promise<void
   } finally {
     client.destroy();
   }
+}
+
+/** Sends raw bytes to a server and returns everything it answers (for what Node's HTTP parser refuses). */
+export async function rawRequest(port: number, bytes: Buffer | string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let answer = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+    socket.end(bytes);
+  });
+}
+
+/** A log destination for a service under test: every line it writes lands in `lines`. */
+export function collectLogs(lines: string[] = []): { stream: Writable; lines: string[] } {
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(chunk.toString());
+      callback();
+    },
+  });
+  return { stream, lines };
 }

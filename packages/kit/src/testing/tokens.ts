@@ -1,6 +1,7 @@
 // Tokens for tests: an Ed25519 key pair that signs JWTs shaped like the auth service's, plus the
 // ways to spoil one (tampered, alg none, expired, foreign issuer…) that attack tests need.
-import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { describeEd25519Key } from '../auth.ts';
 
 export interface TestClaims {
   sub?: string;
@@ -28,13 +29,12 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 
 export function createTestSigner(defaults: { issuer?: string; audience?: string } = {}): TestSigner {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const { x } = publicKey.export({ format: 'jwk' }) as { x: string };
-  const kid = createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
+  const { kid, publicKeyPem, jwk } = describeEd25519Key(publicKey);
   return {
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    publicKeyPem,
     kid,
-    jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' }] },
+    jwks: { keys: [{ ...jwk }] },
     token(claims = {}, header = {}) {
       const now = Math.floor(Date.now() / 1000);
       const payload = Object.fromEntries(

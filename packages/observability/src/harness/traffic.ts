@@ -138,10 +138,26 @@ export async function usersRound(gatewayUrl: string, log: TrafficLog, markerId: 
   pool.push(session);
 }
 
+const searchWords = ['космос', 'red', 'кофе', 'headphones', 'книга', 'lamp'];
+
+/** Searches (each twice, so the cache both misses and hits), a product read from the results, a 404 and a 400. */
+export async function productsRound(gatewayUrl: string, log: TrafficLog, markerId: string): Promise<void> {
+  const word = searchWords[Math.floor(Math.random() * searchWords.length)]!;
+  const query = `${gatewayUrl}/products/search?q=${encodeURIComponent(word)}&limit=5`;
+  const found = await log.json(query, 'GET');
+  await log.json(query, 'GET');
+  const first = (found?.body as { items?: Array<{ id: number }> } | undefined)?.items?.[0];
+  if (first) await log.json(`${gatewayUrl}/products/${first.id}`, 'GET');
+  await log.json(`${gatewayUrl}/products/search?q=${encodeURIComponent(word)}&sort=price_asc&minPrice=10`, 'GET');
+  await log.json(`${gatewayUrl}/products/${markerId}`, 'GET'); // 404
+  await log.json(`${gatewayUrl}/products/search?limit=1000`, 'GET'); // 400
+}
+
 /** The realistic flow of each service, where one is written; the others get the OpenAPI sweep only. */
 export const scenarios: Partial<Record<ServiceName, (gatewayUrl: string, log: TrafficLog, markerId: string) => Promise<void>>> = {
   // The users flow signs in through /auth when the auth service runs, so it drives both services.
   app: usersRound,
+  product: productsRound,
 };
 
 /** Runs `round` in `concurrency` loops until `ms` have passed, pausing `pauseMs` between rounds. */

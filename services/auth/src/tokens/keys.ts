@@ -1,16 +1,16 @@
 // The signing key pair: from JWT_PRIVATE_KEY (a Kubernetes Secret), or generated once and kept in
 // JWT_KEY_DIR (the local stack). Its kid is the RFC 7638 thumbprint of the public key.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, normalizePem } from '@arch/kit';
+import { ConfigError, describeEd25519Key, normalizePem, type Ed25519Jwk } from '@arch/kit';
 
 export interface SigningKeys {
   privateKeyPem: string;
   publicKeyPem: string;
   kid: string;
   /** The public key as a JWK, for /jwks.json. */
-  jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string; kid: string; alg: 'EdDSA'; use: 'sig' };
+  jwk: Ed25519Jwk;
   /** Where the key came from, for the start-up log (never the key). */
   source: string;
   /** Generated for this process only because JWT_KEY_DIR could not be written. */
@@ -57,14 +57,9 @@ function parsePrivateKey(pem: string, where: string): KeyObject {
 }
 
 function fromPrivateKey(privateKey: KeyObject, source: string): SigningKeys {
-  const publicKey = createPublicKey(privateKey);
-  const { x } = publicKey.export({ format: 'jwk' }) as { x: string };
-  const kid = createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
   return {
+    ...describeEd25519Key(createPublicKey(privateKey)),
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    kid,
-    jwk: { kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' },
     source,
   };
 }
