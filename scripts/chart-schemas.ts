@@ -339,12 +339,46 @@ export function serviceSchema(chart: 'app' | 'auth' | 'product'): Schema {
   };
 }
 
+/** Values of the charts/stresstest Job (pnpm loadtest stress against the ingress controller). */
+export function stresstestSchema(): Schema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'values of the stresstest chart',
+    ...obj(
+      {
+        ...global,
+        ...names,
+        image: image('load tools image (packages/load/Dockerfile)'),
+        imagePullSecrets: list('pull secrets', { type: 'object' }),
+        target: str('the ingress controller Service as host[:port] (LOAD_TARGET)', { pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$' }),
+        host: str('Host header of every request (LOAD_HOST)', { minLength: 1, pattern: '^[A-Za-z0-9.-]+(:[0-9]{1,5})?$' }),
+        rps: int('requests per second (LOAD_RPS); a stress test stays within 5-20', 5, 20),
+        durationSeconds: int('seconds to run, 0 until the Job is deleted (LOAD_DURATION)'),
+        intervalSeconds: int('seconds between printed lines', 1),
+        timeoutSeconds: int('seconds before a request times out', 1),
+        backoffLimit: int('restarts of a failed pod'),
+        activeDeadlineSeconds: int('deadline of the Job, 0 none'),
+        ttlSecondsAfterFinished: int('seconds a finished Job is kept, 0 until uninstalled'),
+        podAnnotations: stringMap('pod annotations'),
+        podLabels: stringMap('pod labels'),
+        podSecurityContext: open('pod security context'),
+        securityContext: open('container security context'),
+        tmpDir: obj({ sizeLimit: { ...quantity, description: 'size of /tmp' }, medium: { enum: ['', 'Memory'] } }),
+        resources,
+        ...scheduling,
+      },
+      { required: ['image', 'target', 'host', 'rps'] },
+    ),
+  };
+}
+
 export function allSchemas(): Record<string, Schema> {
   const withDraft = (schema: Schema, title: string) => ({ $schema: 'http://json-schema.org/draft-07/schema#', title, ...schema });
   return {
     app: serviceSchema('app'),
     auth: serviceSchema('auth'),
     product: serviceSchema('product'),
+    stresstest: stresstestSchema(),
     postgres: withDraft(postgresSchema(), 'values of the postgres subchart'),
     redis: withDraft(redisSchema(), 'values of the redis subchart'),
   };

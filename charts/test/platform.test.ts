@@ -59,10 +59,10 @@ const templateName = (image: string) => image.replace(/[^A-Za-z0-9]/g, '_');
 const workspace = chartWorkspace();
 t.teardown(() => workspace.close());
 
-/** Renders a release as skaffold deploys it, with the image it would have built. */
-function renderRelease(release: Release): K8sObject[] {
+/** Renders a release as skaffold deploys it (with a profile's patches applied: `config`), with the image it would have built. */
+function renderRelease(release: Release, config: SkaffoldConfig = skaffold): K8sObject[] {
   const images = Object.fromEntries(
-    skaffold.build.artifacts.flatMap((artifact) => [
+    config.build.artifacts.flatMap((artifact) => [
       [`IMAGE_REPO_${templateName(artifact.image)}`, artifact.image],
       [`IMAGE_TAG_${templateName(artifact.image)}`, 'skaffold-tag'],
     ]),
@@ -129,7 +129,7 @@ t.test('every skaffold profile renders valid charts', async (t) => {
   );
   for (const profile of profiles) {
     const patched = applyPatches(skaffold, profile.patches) as SkaffoldConfig;
-    const rendered = new Map(patched.deploy.helm.releases.map((release) => [release.name, renderRelease(release)]));
+    const rendered = new Map(patched.deploy.helm.releases.map((release) => [release.name, renderRelease(release, patched)]));
     for (const [name, objects] of rendered) {
       for (const object of objects) t.doesNotThrow(() => validateObject(object), `${profile.name}: ${name} ${object.kind} ${object.metadata.name}`);
     }
@@ -151,6 +151,16 @@ t.test('every skaffold profile renders valid charts', async (t) => {
     if (profile.name === 'stress') {
       const seed = podSpec(find(rendered.get('product') ?? [], 'Job', 'product-seed')).containers[0]?.command;
       t.same(seed?.slice(-2), ['--count', '1000000'], 'a million products');
+      t.same(
+        patched.build.artifacts.map((artifact) => [artifact.image, artifact.context, artifact.docker.dockerfile]).at(-1),
+        ['arch-load', '.', 'packages/load/Dockerfile'],
+        'stress: the load tools image is built too',
+      );
+      t.ok(existsSync(join(repoRoot, 'packages/load/Dockerfile')));
+      const [job, ...others] = byKind(rendered.get('stresstest') ?? [], 'Job');
+      t.equal(others.length, 0, 'stress: one stress-test Job');
+      t.equal(job && podSpec(job).containers[0]?.image, 'arch-load:skaffold-tag', 'stress: the Job runs the image skaffold built');
+      t.equal(patched.deploy.helm.releases.at(-1)?.namespace, 'arch');
     }
   }
 });

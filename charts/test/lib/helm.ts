@@ -16,8 +16,10 @@ import { parseAllDocuments } from 'yaml';
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const serviceCharts = ['app', 'auth', 'product'] as const;
 export type ServiceChart = (typeof serviceCharts)[number];
+/** Charts that are not services: the stress-test Job. */
+export const toolCharts = ['stresstest'] as const;
 /** Charts in the order their dependencies must be built. */
-const buildOrder = ['postgres', 'redis', ...serviceCharts];
+const buildOrder = ['postgres', 'redis', ...serviceCharts, ...toolCharts];
 
 /** A rendered Kubernetes object: what every test reads from helm's output. */
 export interface K8sObject {
