@@ -38,7 +38,7 @@ export const Account = Type.Object({
 
 export const LoginBody = Type.Object(
   {
-    // Loose on purpose: any name that is not an account gets the same 401 as a wrong password.
+    // Loose on purpose: every name that is not an account gets the same 401 as a wrong password.
     username: Type.String({ minLength: 1, maxLength: 256 }),
     password: Type.String({ minLength: 1, maxLength: 256 }),
   },
