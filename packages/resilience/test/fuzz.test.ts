@@ -1,13 +1,12 @@
 // Every public endpoint of app, auth and product gets at least 1,000 generated bad inputs
 // (app.inject, on the real Postgres when TEST_DATABASE_URL is set): no 5xx, every 4xx is
 // {code, message}, and the data of users the fuzzer is not is unchanged.
-import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { sql, type Kysely } from 'kysely';
 import t, { type Test } from 'tap';
 import type { InjectOptions } from 'fastify';
 import { loadConfig, migrateToLatest, openDatabase, type App, type DatabaseHandle, type Migrations } from '@arch/kit';
-import { createTestDatabase, createTestSigner, realPostgresUrl, tamperClaims, tamperSignature, unsignedToken } from '@arch/kit/testing';
+import { createTestDatabase, createTestSigner, realPostgresUrl, tamperClaims, tamperSignature, unsignedToken, collectLogs } from '@arch/kit/testing';
 import * as appService from '@arch/app';
 import * as authService from '@arch/auth';
 import * as productService from '@arch/product';
@@ -39,13 +38,7 @@ async function start(
   });
   const database = await openDatabase<unknown>({ config: config as never });
   await migrateToLatest(database.db as Kysely<unknown>, migrations);
-  const logs: string[] = [];
-  const logStream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logs.push(chunk.toString());
-      callback();
-    },
-  });
+  const { stream: logStream, lines: logs } = collectLogs();
   const app = await build({ config: config as never, database: database as never, logStream });
   await app.ready();
   return {

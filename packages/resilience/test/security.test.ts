@@ -8,12 +8,11 @@
 //   4. no password and no token in the logs, even at debug level;
 //   5. security headers on every service; 6. CORS closed by default.
 import { createHmac, randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import t from 'tap';
 import { createClient } from 'redis';
 import { loadConfig, migrateToLatest, openDatabase, type App, type Migrations } from '@arch/kit';
-import { createTestDatabase, createTestSigner, deleteRedisKeys, realPostgresUrl, tamperClaims, tamperSignature, testRedisUrl, uniqueRedisPrefix, unsignedToken } from '@arch/kit/testing';
+import { createTestDatabase, createTestSigner, deleteRedisKeys, realPostgresUrl, tamperClaims, tamperSignature, testRedisUrl, uniqueRedisPrefix, unsignedToken, collectLogs } from '@arch/kit/testing';
 import * as appService from '@arch/app';
 import * as authService from '@arch/auth';
 import * as productService from '@arch/product';
@@ -27,13 +26,7 @@ async function start(name: string, schema: TObject, migrations: Migrations, buil
   const config = loadConfig(schema, { LOG_LEVEL: 'debug', ...(created ? { DATABASE_URL: created.url } : { PGLITE_DIR: 'memory://' }), ...env });
   const database = await openDatabase<unknown>({ config: config as never });
   await migrateToLatest(database.db as Kysely<unknown>, migrations);
-  const logs: string[] = [];
-  const logStream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logs.push(chunk.toString());
-      callback();
-    },
-  });
+  const { stream: logStream, lines: logs } = collectLogs();
   const app = await build({ config, database, logStream } as never);
   await app.ready();
   t.teardown(async () => {
