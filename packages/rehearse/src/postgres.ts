@@ -45,7 +45,7 @@ export async function initPostgres(options: { dir: string; env: Record<string, s
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   chownSync(pwfile, uid, gid);
   const env = { PATH: `${postgresBin}:/usr/bin:/bin`, LANG: 'C.UTF-8' };
-  await run([...asPostgres, join(postgresBin, 'initdb'), '-D', dataDir, `--username=${user}`, `--pwfile=${pwfile}`, '-A', 'trust', '--encoding=UTF8'], env, options.dir);
+  await run([...asPostgres, join(postgresBin, 'initdb'), '-D', dataDir, `--username=${user}`, `--pwfile=${pwfile}`, '-A', 'trust', '--encoding=UTF8', '--no-sync'], env, options.dir);
   // the image appends `host all all all scram-sha-256`; the local socket stays trusted, loopback TCP is not (every connection here comes from loopback)
   writeFileSync(join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all all scram-sha-256\n');
   const pgctl = (...args: string[]) => run([...asPostgres, join(postgresBin, 'pg_ctl'), '-D', dataDir, ...args], env, options.dir);
