@@ -38,8 +38,8 @@ export interface TokenVerifierOptions {
   publicKeyPem?: string;
   issuer: string;
   audience: string;
-  /** Asked after the signature and claims check out; true refuses the token (logged out). */
-  isRevoked?: (token: VerifiedToken) => Promise<boolean>;
+  /** Asked after the signature and claims check out, with the token as sent; true refuses it (logged out). */
+  isRevoked?: (token: VerifiedToken, raw: string) => Promise<boolean>;
   /** Bound on one JWKS fetch (default 2000 ms). */
   fetchTimeoutMs?: number;
   /** An unknown kid triggers at most one refetch per this interval (default 10 s), so junk kids cannot flood the auth service. */
@@ -135,7 +135,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (typeof role !== 'string' || !roles.includes(role as Role)) throw unauthorized('token role is not known');
     if (typeof jti !== 'string' || jti === '' || typeof exp !== 'number') throw unauthorized('token claims are incomplete');
     const verified: VerifiedToken = { identity: { userId: sub, username: name, role: role as Role }, jti, expiresAt: exp };
-    if (options.isRevoked && (await options.isRevoked(verified))) throw unauthorized('token has been revoked (logged out)');
+    if (options.isRevoked && (await options.isRevoked(verified, token))) throw unauthorized('token has been revoked (logged out)');
     return verified;
   };
 
@@ -273,6 +273,9 @@ export const authConsumerConfigProperties = {
     Type.String({ pattern: '^https?://', description: "the auth service's /jwks.json (keys fetched lazily and cached)" }),
   ),
   AUTH_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1, description: 'Ed25519 public key (SPKI PEM), instead of AUTH_JWKS_URL' })),
+  AUTH_VERIFY_URL: Type.Optional(
+    Type.String({ pattern: '^https?://', description: "the auth service's /verify: asked for every token, so a logged-out one is refused here too" }),
+  ),
   JWT_ISSUER: Type.String({ default: 'arch-auth', minLength: 1, description: 'the iss every token must carry' }),
   JWT_AUDIENCE: Type.String({ default: 'arch', minLength: 1, description: 'the aud every token must carry' }),
 };
@@ -300,6 +303,32 @@ export function tokenVerifierFromConfig(
     audience: config.JWT_AUDIENCE,
     ...extra,
   });
+}
+
+/**
+ * A revocation check that asks the auth service itself (its forward-auth endpoint, `/verify`): for a
+ * service that cannot read the auth service's own store. 2xx: the token stands; 401: refused (logged
+ * out, or its account is gone); anything else, or no answer in time: 503, failing closed. It waits
+ * 5 s by default, as ingress-nginx waits for its auth-url.
+ */
+export function introspectionRevocationCheck(
+  verifyUrl: string,
+  options: { timeoutMs?: number; fetch?: typeof fetch } = {},
+): (token: VerifiedToken, raw: string) => Promise<boolean> {
+  const fetchImpl = options.fetch ?? fetch;
+  return async (_token, raw) => {
+    let status: number;
+    try {
+      const response = await fetchImpl(verifyUrl, { headers: { authorization: `Bearer ${raw}` }, signal: AbortSignal.timeout(options.timeoutMs ?? 5000) });
+      await response.arrayBuffer();
+      status = response.status;
+    } catch (err) {
+      throw unavailable(`revocation check is unavailable (${err instanceof Error ? err.message : String(err)})`);
+    }
+    if (status >= 200 && status < 300) return false;
+    if (status === 401) return true;
+    throw unavailable(`revocation check is unavailable (the auth service answered ${status})`);
+  };
 }
 
 /** Where the auth service keeps a revoked token id in Redis: `<prefix><jti>`, expiring with the token. */

@@ -1,12 +1,14 @@
 import {
   createAuthenticator,
   createServer,
+  introspectionRevocationCheck,
   openRedis,
   redisRevocationCheck,
   tokenVerifierFromConfig,
   type App,
   type DatabaseHandle,
   type ReadinessCheck,
+  type TokenVerifierOptions,
 } from '@arch/kit';
 import type { AppConfig } from './config.ts';
 import type { AppDatabase } from './users/users.table.ts';
@@ -35,8 +37,12 @@ export async function buildApp({ config, database, logStream }: BuildAppOptions)
   });
   let authenticate: ReturnType<typeof createAuthenticator> | undefined;
   if (config.AUTH_ENABLED) {
-    let isRevoked: ReturnType<typeof redisRevocationCheck> | undefined;
-    if (config.REDIS_URL) {
+    // a logged-out token is refused here too: the auth service is asked (AUTH_VERIFY_URL, the
+    // charts), or its revocation list is read from its Redis (REDIS_URL, the local stack)
+    let isRevoked: TokenVerifierOptions['isRevoked'];
+    if (config.AUTH_VERIFY_URL) {
+      isRevoked = introspectionRevocationCheck(config.AUTH_VERIFY_URL);
+    } else if (config.REDIS_URL) {
       const redis = openRedis(config.REDIS_URL, app.log);
       readiness.redis = () => redis.ping();
       app.addHook('onClose', async () => redis.destroy());

@@ -1,4 +1,4 @@
-import { appCounter, createCacheAside, createMemoryStore, createRedisStore, createServer, redisRevocationCheck, type App, type CacheStore, type DatabaseHandle } from '@arch/kit';
+import { appCounter, createCacheAside, createMemoryStore, createRedisStore, createServer, introspectionRevocationCheck, redisRevocationCheck, type App, type CacheStore, type DatabaseHandle } from '@arch/kit';
 import { authorizerFromConfig, type Authorize } from './auth/authorizer.ts';
 import type { ProductConfig } from './config.ts';
 import { createProductsRepository } from './products/products.repository.ts';
@@ -58,10 +58,13 @@ export async function buildApp({ config, database, logStream, authorize, cacheSt
   app.addHook('onClose', () => cache.close());
 
   // A logged-out admin token is refused here too (the product routes do not pass the gateway's
-  // forward-auth): the auth service's revocation list is read through the cache's Redis connection.
+  // forward-auth): the auth service is asked when AUTH_VERIFY_URL is set (the charts), else its
+  // revocation list is read through the cache's Redis connection when that Redis is auth's too.
   // With the in-process store there is no shared list to ask.
   const revocations = () =>
-    store.kind === 'redis'
+    config.AUTH_VERIFY_URL
+      ? { isRevoked: introspectionRevocationCheck(config.AUTH_VERIFY_URL) }
+      : store.kind === 'redis'
       ? { isRevoked: redisRevocationCheck({ exists: async (key: string) => ((await store.get(key)) === undefined ? 0 : 1) }, config.AUTH_REVOKED_KEY_PREFIX) }
       : {};
   await app.register(productsRoutes, {

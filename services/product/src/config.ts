@@ -29,6 +29,9 @@ export const productConfigSchema = serviceConfigSchema({
   SEED_IF_EMPTY: Type.Integer({ default: 0, minimum: 0, maximum: 10_000_000, description: 'seed this many demo products at start when there are none (local stack); 0: off' }),
   AUTH_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://', description: "the auth service's JWKS (keys that verify admin tokens)" })),
   AUTH_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1, description: 'PEM public key that verifies admin tokens, instead of AUTH_JWKS_URL' })),
+  AUTH_VERIFY_URL: Type.Optional(
+    Type.String({ pattern: '^https?://', description: "the auth service's /verify: asked for every admin token, so a logged-out one is refused (else the revoked ids in REDIS_URL)" }),
+  ),
   JWT_ISSUER: Type.String({ default: 'arch-auth', minLength: 1, description: 'required iss claim' }),
   JWT_AUDIENCE: Type.String({ default: 'arch', minLength: 1, description: 'required aud claim' }),
 });
