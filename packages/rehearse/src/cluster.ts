@@ -29,8 +29,9 @@ export class Cluster {
   readonly network = new ClusterNetwork();
   readonly objects: K8sObject[] = [];
   readonly workloads: Workload[] = [];
-  /** Jobs that are ordinary resources (not hooks), running on their own. */
+  /** Jobs that are ordinary resources (not hooks): started by startJobs once the install is ready. */
   readonly jobs = new Map<string, Promise<JobResult>>();
+  private readonly pendingJobs: K8sObject[] = [];
   readonly context: PodContext;
 
   constructor(context: Omit<PodContext, 'network' | 'sources' | 'pods'>) {
@@ -78,7 +79,7 @@ export class Cluster {
       try {
         if (object.kind === 'Service') await this.addService(object);
         else if (object.kind === 'Deployment' || object.kind === 'StatefulSet') this.workloads.push(await startReplicated(this.context, object, namespace, desiredReplicas(object, this.objects)));
-        else if (object.kind === 'Job') this.jobs.set(object.metadata.name, runToCompletion(this.context, object, namespace));
+        else if (object.kind === 'Job') this.pendingJobs.push(object);
       } catch (err) {
         steps.push({ name: `${release.release.name} ${object.kind}/${object.metadata.name}`, ok: false, detail: (err as Error).message, seconds: (Date.now() - started) / 1000 });
         return false;
@@ -86,6 +87,11 @@ export class Cluster {
     }
     steps.push({ name: `${release.release.name} resources`, ok: true, detail: `${resources.length} objects`, seconds: (Date.now() - started) / 1000 });
     return this.runHooks(release, 'post-install', steps);
+  }
+
+  /** The plain Jobs of the releases (the stress Job), started when everything they talk to is ready. */
+  startJobs(): void {
+    for (const job of this.pendingJobs.splice(0)) this.jobs.set(job.metadata.name, runToCompletion(this.context, job, job.metadata.namespace!));
   }
 
   /** `helm test`: the release's test hooks in order, each must succeed. */

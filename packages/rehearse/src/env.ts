@@ -18,7 +18,9 @@ export interface ConfigSource {
   secret(name: string): Record<string, string> | undefined;
 }
 
-export class ContainerConfigError extends Error {}
+export class ContainerConfigError extends Error {
+  override name = "ContainerConfigError";
+}
 
 /** Expands `$(NAME)` from `env`; `$$(NAME)` stays literal `$(NAME)`; an unknown name is left as written. */
 export function expand(text: string, env: Record<string, string>): string {

@@ -8,6 +8,8 @@ import { selects } from './objects.ts';
 
 export interface PodEndpoint extends Endpoint {
   name: string;
+  /** The controller that made it (Deployment, StatefulSet, Job name), for reports. */
+  workload: string;
   index: number;
   ready: boolean;
   /** Still part of the cluster (a terminated pod is no endpoint at all). */
@@ -34,6 +36,9 @@ export interface ServiceRecord {
 export interface Flow {
   from: string;
   to: string;
+  /** Workloads of both ends, `namespace/name`. */
+  fromWorkload: string;
+  toWorkload: string;
   /** The Service it went through, or `pod` for a direct connection. */
   via: string;
   port: number;
@@ -145,13 +150,13 @@ export class ClusterNetwork {
       await this.listen(host, port.port, (socket) => {
         const target = this.pickEndpoint(service);
         if (!target) {
-          this.record(client, `${service.namespace}/${service.name}`, service.name, port.port, false, 'no ready endpoint');
+          this.record(client, undefined, service.name, port.port, false, 'no ready endpoint');
           socket.destroy();
           return;
         }
         const targetPort = typeof port.targetPort === 'number' ? port.targetPort : /^\d+$/.test(port.targetPort) ? Number(port.targetPort) : target.ports[port.targetPort];
         if (targetPort === undefined) {
-          this.record(client, `${target.namespace}/${target.name}`, service.name, port.port, false, `pod has no port named ${port.targetPort}`);
+          this.record(client, target, service.name, port.port, false, `pod has no port named ${port.targetPort}`);
           socket.destroy();
           return;
         }
@@ -171,7 +176,7 @@ export class ClusterNetwork {
 
   private connect(socket: Socket, client: PodEndpoint, target: PodEndpoint, port: number, via: string): void {
     const verdict = connectionAllowed(this.policies, client, target, port);
-    this.record(client, `${target.namespace}/${target.name}`, via, port, verdict.allowed, verdict.reason);
+    this.record(client, target, via, port, verdict.allowed, verdict.reason);
     if (!verdict.allowed) {
       socket.destroy();
       return;
@@ -190,11 +195,23 @@ export class ClusterNetwork {
     upstream.pipe(socket);
   }
 
-  private record(client: PodEndpoint, to: string, via: string, port: number, allowed: boolean, reason: string): void {
+  private record(client: PodEndpoint, target: PodEndpoint | undefined, via: string, port: number, allowed: boolean, reason: string): void {
+    const to = target ? `${target.namespace}/${target.name}` : `(no endpoint of ${via})`;
     const id = [client.namespace, client.name, to, via, port, allowed].join('|');
     const flow = this.flows.get(id);
     if (flow) flow.count++;
-    else this.flows.set(id, { from: `${client.namespace}/${client.name}`, to, via, port, allowed, reason, count: 1 });
+    else
+      this.flows.set(id, {
+        from: `${client.namespace}/${client.name}`,
+        to,
+        fromWorkload: `${client.namespace}/${client.workload}`,
+        toWorkload: target ? `${target.namespace}/${target.workload}` : to,
+        via,
+        port,
+        allowed,
+        reason,
+        count: 1,
+      });
   }
 
   private async listen(host: string, port: number, onConnection: (socket: Socket) => void): Promise<void> {

@@ -17,14 +17,14 @@ export interface PlatformPods {
 }
 
 export async function addPlatformPods(cluster: Cluster): Promise<PlatformPods> {
-  const edge = await cluster.network.addPod({ name: 'ingress-nginx-controller-rehearsal', namespace: ingressNamespace, labels: ingressLabels, ports: { http: 80 } });
+  const edge = await cluster.network.addPod({ name: 'ingress-nginx-controller-rehearsal', workload: 'ingress-nginx-controller', namespace: ingressNamespace, labels: ingressLabels, ports: { http: 80 } });
   await cluster.addService({
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: 'ingress-nginx-controller', namespace: ingressNamespace },
     spec: { selector: ingressLabels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
   });
-  const prometheus = await cluster.network.addPod({ name: 'prometheus-kube-prometheus-stack-prometheus-0', namespace: monitoringNamespace, labels: prometheusLabels, ports: {} });
+  const prometheus = await cluster.network.addPod({ name: 'prometheus-kube-prometheus-stack-prometheus-0', workload: 'prometheus-kube-prometheus-stack-prometheus', namespace: monitoringNamespace, labels: prometheusLabels, ports: {} });
   prometheus.ready = true;
   return { edge, prometheus };
 }

@@ -29,6 +29,8 @@ export interface PodContext {
 
 export interface PodDefinition {
   name: string;
+  /** The controller that made it. */
+  workload: string;
   namespace: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -219,7 +221,7 @@ export class Pod {
     for (const container of this.definition.spec.containers) for (const port of container.ports ?? []) if (port.name) ports[port.name] = port.containerPort;
     const hostsFile = join(this.dir, 'hosts');
     writeFileSync(hostsFile, '');
-    this.endpoint = await this.context.network.addPod({ name: this.definition.name, namespace: this.definition.namespace, labels: this.definition.labels, ports, hostsFile });
+    this.endpoint = await this.context.network.addPod({ name: this.definition.name, workload: this.definition.workload, namespace: this.definition.namespace, labels: this.definition.labels, ports, hostsFile });
   }
 
   /** Prepares and starts every container and keeps them as the kubelet would; a container that cannot be configured fails the pod. */

@@ -63,6 +63,23 @@ export async function rehearse(options: RehearsalOptions, checks: (rehearsed: Re
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     const platform = await addPlatformPods(cluster);
+    // the controller is there before the charts, configured with every Ingress they render
+    const all = rendered.flatMap((release) => release.objects);
+    for (const service of all.filter((object) => object.kind === 'Service')) await cluster.addService(service);
+    const ingresses = all.filter((object) => object.kind === 'Ingress') as unknown as IngressObject[];
+    const listen = { host: platform.edge.ip, port: 80 };
+    const resolveUpstream = (service: string, port: number | string, namespace: string) => cluster.network.serviceAddress(platform.edge, namespace, service, port);
+    let edgeKind: Rehearsed['edgeKind'] = 'nginx';
+    const edgeOptions = { ingresses, resolveUpstream, listen, workDir: join(workDir, 'edge') };
+    edge = await startEdge(edgeOptions).catch(async (err: Error) => {
+      if (err.message !== 'edge not built') throw err;
+      edgeKind = 'dev gateway';
+      return startGatewayEdge(edgeOptions, 'arch');
+    });
+    platform.edge.ready = true;
+    mapHost([publicHost], platform.edge.ip);
+    log(`edge (${edgeKind}) on ${platform.edge.ip}:80`);
+
     const steps: StepResult[] = [];
     const installed = await report.time(`${label}: install`, async () => {
       for (const release of rendered) {
@@ -76,19 +93,7 @@ export async function rehearse(options: RehearsalOptions, checks: (rehearsed: Re
     });
     report.add(`install${label === 'default' ? '' : ` (${label})`}`, installed, steps.map((step) => `${step.ok ? 'ok' : 'FAILED'} ${step.name} (${step.seconds.toFixed(1)} s)${step.ok ? '' : `: ${step.detail}`}`).join('\n'));
     if (!installed) return;
-
-    const ingresses = cluster.objects.filter((object) => object.kind === 'Ingress') as unknown as IngressObject[];
-    const listen = { host: platform.edge.ip, port: 80 };
-    const resolveUpstream = (service: string, port: number | string, namespace: string) => cluster.network.serviceAddress(platform.edge, namespace, service, port);
-    let edgeKind: Rehearsed['edgeKind'] = 'nginx';
-    edge = await startEdge({ ingresses, resolveUpstream, listen, workDir: join(workDir, 'edge') }).catch(async (err: Error) => {
-      if (err.message !== 'edge not built') throw err;
-      edgeKind = 'dev gateway';
-      return startGatewayEdge({ ingresses, resolveUpstream, listen, workDir: join(workDir, 'edge') }, 'arch');
-    });
-    platform.edge.ready = true;
-    mapHost([publicHost], platform.edge.ip);
-    log(`edge (${edgeKind}) on ${platform.edge.ip}:80`);
+    cluster.startJobs();
     await checks({
       cluster,
       platform,

@@ -9,7 +9,7 @@ const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
 const suffix = (bytes: Buffer, length: number) => [...bytes.subarray(0, length)].map((byte) => alphabet[byte % alphabet.length]).join('');
 
 function podDefinition(owner: K8sObject, template: PodTemplate, name: string, namespace: string): PodDefinition {
-  return { name, namespace, labels: template.metadata?.labels ?? {}, annotations: template.metadata?.annotations ?? {}, spec: template.spec };
+  return { name, workload: owner.metadata.name, namespace, labels: template.metadata?.labels ?? {}, annotations: template.metadata?.annotations ?? {}, spec: template.spec };
 }
 
 export interface Workload {
