@@ -23,8 +23,9 @@ try {
     strict: true,
   });
   const count = positive('count', values.count ?? process.env.SEED_COUNT, 100_000);
-  // A batch or the final VACUUM ANALYZE of a million rows takes longer than a request may.
-  const config = loadConfig(productConfigSchema, { DB_QUERY_TIMEOUT_MS: '600000', ...process.env });
+  // A batch or the final VACUUM ANALYZE of a million rows takes longer than a request may: the
+  // service's DB_QUERY_TIMEOUT_MS (the seed Job gets the service's whole config) is not the seeder's.
+  const config = loadConfig(productConfigSchema, { ...process.env, DB_QUERY_TIMEOUT_MS: '600000' });
   const database = await openDatabase<ProductDatabase>({ config });
   try {
     await migrateToLatest(database.db as Kysely<unknown>, migrations);
