@@ -2,7 +2,7 @@
 // polled as the kubelet polls them, restarts with the kubelet's back-off, and deletion as the
 // kubelet does it (out of the endpoints, preStop, SIGTERM, SIGKILL after the grace period).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { containerArgv, containerEnv, type ConfigSource, type PodFacts } from './env.ts';
@@ -373,6 +373,21 @@ export class Pod {
     await Promise.all(this.loops);
     for (const container of this.containers) container.close();
     this.context.pods.delete(this);
+  }
+
+  /** Resident memory of its containers' main processes, in kB (from /proc). */
+  residentKb(): number {
+    let total = 0;
+    for (const container of this.containers) {
+      const pid = container.running ? container.child?.pid : undefined;
+      if (!pid) continue;
+      try {
+        total += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return total;
   }
 
   /** The last lines each container printed. */

@@ -92,6 +92,8 @@ export async function rehearse(options: RehearsalOptions, checks: (rehearsed: Re
       return true;
     });
     report.add(`install${label === 'default' ? '' : ` (${label})`}`, installed, steps.map((step) => `${step.ok ? 'ok' : 'FAILED'} ${step.name} (${step.seconds.toFixed(1)} s)${step.ok ? '' : `: ${step.detail}`}`).join('\n'));
+    const pods = [...cluster.context.pods];
+    report.note(`${label}: ${pods.length} pods use ${Math.round(pods.reduce((sum, pod) => sum + pod.residentKb(), 0) / 1024)} MB resident (main processes); edge: ${edgeKind}`);
     if (!installed) return;
     cluster.startJobs();
     await checks({

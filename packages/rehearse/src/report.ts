@@ -11,6 +11,8 @@ export interface Check {
 export class Report {
   readonly checks: Check[] = [];
   readonly durations: Record<string, number> = {};
+  /** What a reader needs besides the verdicts: which edge ran, memory in use. */
+  readonly notes: string[] = [];
   private readonly started = Date.now();
 
   add(name: string, ok: boolean, detail: string): Check {
@@ -41,6 +43,11 @@ export class Report {
     }
   }
 
+  note(line: string): void {
+    this.notes.push(line);
+    process.stdout.write(`  note: ${line}\n`);
+  }
+
   get ok(): boolean {
     return this.checks.length > 0 && this.checks.every((check) => check.ok);
   }
@@ -48,6 +55,6 @@ export class Report {
   write(file: string): void {
     this.durations.total = Math.round((Date.now() - this.started) / 100) / 10;
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify({ checks: this.checks, durations: this.durations }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ checks: this.checks, durations: this.durations, notes: this.notes }, null, 2)}\n`);
   }
 }
