@@ -1,12 +1,12 @@
-// pnpm rehearse [--profile default|stress ...] [--keep-going]: what `skaffold run` installs, run on
+// pnpm rehearse [--profile default|stress ...]: what `skaffold run` (and `-p stress`) installs, run on
 // this machine, checked, and written to reports/rehearsal.json.
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rehearse } from './rehearsal.ts';
 import { Report } from './report.ts';
 import { reexecWithOwnHosts } from './selfhosts.ts';
-import { rehearse } from './rehearsal.ts';
 import { defaultChecks, stressChecks } from './suite.ts';
-import { tmpdir } from 'node:os';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 

@@ -1,6 +1,6 @@
 // Where a container run here differs from the same container in a pod, each rule in one place:
 // docs/kubernetes.md lists them for readers.
-import { delimiter, join } from 'node:path';
+import { delimiter } from 'node:path';
 import type { Container } from './objects.ts';
 import { postgresBin, type ImageConfig } from './images.ts';
 
@@ -56,5 +56,3 @@ export function localise(options: {
 
 /** A probe's exec command as the container would run it. */
 export const localCommand = (command: string[], podIP: string) => command.map((part) => part.replace(podLocal, podIP));
-
-export const workspaceNodeBin = (execPath: string) => join(execPath, '..');

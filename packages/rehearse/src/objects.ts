@@ -89,9 +89,6 @@ export interface LabelSelector {
   matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
 }
 
-export const specOf = <T>(object: K8sObject): T => object.spec as T;
-export const ofKind = (objects: readonly K8sObject[], kind: string): K8sObject[] => objects.filter((object) => object.kind === kind);
-
 /** Whether labels satisfy a selector; an empty selector selects everything, as in Kubernetes. */
 export function selects(selector: LabelSelector | undefined, labels: Record<string, string> = {}): boolean {
   for (const [key, value] of Object.entries(selector?.matchLabels ?? {})) if (labels[key] !== value) return false;

@@ -49,7 +49,6 @@ class ContainerRun {
   readonly container: Container;
   readonly image: ImageConfig;
   child: ChildProcess | undefined;
-  started = false;
   ready = false;
   restarts = 0;
   exitCode: number | null = null;
@@ -123,7 +122,6 @@ class ContainerRun {
     this.child = child;
     children.add(child);
     child.once('exit', () => children.delete(child));
-    this.started = true;
     this.exitCode = null;
     const keep = (chunk: Buffer) => {
       this.log.write(chunk);

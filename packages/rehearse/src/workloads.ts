@@ -94,7 +94,7 @@ export async function runToCompletion(context: PodContext, object: K8sObject, na
 export async function waitReady(workloads: readonly Workload[], timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const waiting = workloads.flatMap((workload) => workload.pods.filter((pod) => !pod.ready).map((pod) => pod));
+    const waiting = workloads.flatMap((workload) => workload.pods.filter((pod) => !pod.ready));
     if (waiting.length === 0) return { ok: true, detail: `${workloads.length} workloads ready` };
     if (Date.now() > until) return { ok: false, detail: `not ready after ${timeoutMs / 1000} s: ${waiting.map((pod) => `${pod.definition.name}\n${pod.output(15)}`).join('\n')}` };
     await sleep(250);
