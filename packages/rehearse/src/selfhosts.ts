@@ -1,7 +1,7 @@
 // The rehearsal's own view of DNS: arch.homework is the edge, as `/etc/hosts` says on a laptop that
 // talks to minikube. The CLI re-runs itself in a private mount namespace with its own /etc/hosts.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const variable = 'REHEARSE_HOSTS_FILE';
 const hostsMount = 'mount --bind "$0" /etc/hosts && exec "$@"';
@@ -15,7 +15,12 @@ export function reexecWithOwnHosts(hostsFile: string): Promise<number> | undefin
     env: { ...process.env, [variable]: hostsFile },
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  return new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      rmSync(hostsFile, { force: true });
+      resolve(code ?? (signal ? 1 : 0));
+    }),
+  );
 }
 
 /** Points `names` at `address` in this process's /etc/hosts (written in place: the bind mount follows). */
