@@ -9,4 +9,5 @@ export * from './auth.ts';
 export * from './redis.ts';
 export * from './cache.ts';
 export * from './metrics.ts';
+export * from './child.ts';
 export { Type, type Static } from 'typebox';
