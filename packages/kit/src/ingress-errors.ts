@@ -35,7 +35,8 @@ const messages: Record<number, Describe> = {
   // the same wording as the kit's own 404 for an unknown route
   404: (request) => `no route ${request.method} ${originalPath(request)}`,
   413: () => 'request body too large',
-  500: () => 'internal error at the gateway (the token could not be checked)',
+  // on forward-auth routes: the auth endpoint failed, or the service did
+  500: () => 'internal server error (the token could not be checked, or the service failed)',
   502: (request) => `${service(request)} did not answer`,
   503: (request) => `${service(request)} has no ready instance`,
   504: (request) => `${service(request)} did not answer in time`,
