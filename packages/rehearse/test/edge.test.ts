@@ -51,6 +51,7 @@ async function authStub(): Promise<{ address: string; close(): Promise<void> }> 
     const token = req.headers.authorization;
     if (token === 'Bearer alice') return reply.headers({ 'x-user-id': '7', 'x-user-name': 'alice', 'x-user-role': 'user' }).send({ id: 7 });
     if (token === 'Bearer disabled') throw new HttpError(403, 'account disabled');
+    if (token === 'Bearer unchecked') throw new HttpError(503, 'revocation store unavailable');
     throw new HttpError(401, 'missing bearer token', { 'www-authenticate': 'Bearer' });
   });
   app.post('/login', async () => {
@@ -208,6 +209,9 @@ if (!nginx && process.env.CI !== 'true') {
     const disabled = await send(edge.url, '/otusapp/user/7', { method: 'DELETE', headers: bearer('disabled') });
     t.equal(disabled.status, 403);
     t.same(json(disabled), { code: 403, message: 'the token does not allow this request' });
+    const unchecked = await send(edge.url, '/otusapp/user/7', { headers: bearer('unchecked') });
+    t.equal(unchecked.status, 500, 'auth_request turns any other answer of the auth endpoint into a 500');
+    t.same(json(unchecked), { code: 500, message: 'internal server error (the token could not be checked, or the service failed)' });
     t.equal(app.seen.length, before, 'the service never saw them');
   });
 
