@@ -2,6 +2,7 @@ export * from './config.ts';
 export * from './errors.ts';
 export * from './validation.ts';
 export * from './server.ts';
+export * from './ingress-errors.ts';
 export * from './db.ts';
 export * from './migrate.ts';
 export * from './run.ts';

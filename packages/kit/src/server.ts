@@ -10,6 +10,7 @@ import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { HttpError, isUnavailableError, type ApiError } from './errors.ts';
 import { createValidatorCompiler, describeValidationError } from './validation.ts';
+import { registerIngressErrors } from './ingress-errors.ts';
 import type { BaseConfig } from './config.ts';
 import type { PoolStats } from './db.ts';
 
@@ -114,6 +115,8 @@ export async function createServer(options: ServerOptions): Promise<App> {
     if (shuttingDown) reply.header('connection', 'close');
     done();
   });
+
+  registerIngressErrors(app);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = toApiError(error, options.config.BODY_LIMIT_BYTES, request.headers['content-type']);

@@ -43,11 +43,12 @@ t.test('the route table: protected profiles are matched before the public app pa
   const compiled = compileRoutes(ingressRoutes);
   const cases: Array<[string, string | undefined, string | undefined, boolean | undefined]> = [
     ['/otusapp/health', 'app', '/health', false],
-    ['/otusapp', 'app', '/', false],
+    ['/otusapp/ready', undefined, undefined, undefined],
     ['/otusapp/user', 'app', '/user', true],
     ['/otusapp/user/12', 'app', '/user/12', true],
     ['/OTUSAPP/User/12', 'app', '/User/12', true],
-    ['/otusapp/users', 'app', '/users', false],
+    ['/otusapp/users', undefined, undefined, undefined],
+    ['/auth/verify', undefined, undefined, undefined],
     ['/auth/login', 'auth', '/login', false],
     ['/auth/jwks.json', 'auth', '/jwks.json', false],
     ['/elsewhere', undefined, undefined, undefined],
