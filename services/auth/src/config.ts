@@ -26,9 +26,10 @@ export const authConfigSchema = serviceConfigSchema({
   LOGIN_MAX_FAILURES: Type.Integer({
     default: 10,
     minimum: 1,
-    description: 'failed logins per username and per client address within LOGIN_WINDOW_SECONDS before 429',
+    description:
+      'password checks per username and per client address within LOGIN_WINDOW_SECONDS before 429; each is reserved before hashing (parallel requests cannot pass it), a successful login gives its attempt back',
   }),
-  LOGIN_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 86_400 }),
+  LOGIN_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 86_400, description: 'the window of LOGIN_MAX_FAILURES, from the first attempt' }),
   PASSWORD_SCRYPT_COST: Type.Integer({
     default: 15,
     minimum: 10,
