@@ -6,6 +6,7 @@ import fastify, { LogController, type FastifyReply, type FastifyRequest, type Fa
 import metricsPlugin from 'fastify-metrics';
 import swagger from '@fastify/swagger';
 import helmet from '@fastify/helmet';
+import helmetHeaders from 'helmet';
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { HttpError, isUnavailableError, type ApiError } from './errors.ts';
@@ -84,12 +85,15 @@ export async function createServer(options: ServerOptions): Promise<App> {
     // Longer than ingress-nginx's upstream keep-alive (60 s), so the proxy closes first.
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
+    // `GET /health/` (the first homework's probe) and `/user/` answer like the plain path.
+    routerOptions: { ignoreTrailingSlash: true },
     // The router's own refusals (a path that is not valid percent-encoding, a path parameter over
     // maxParamLength) are {code, message} too, not Fastify's default shape.
     frameworkErrors: (error, request, reply) => {
       const answer = frameworkError(error);
       request.log.debug({ statusCode: answer.code, reason: answer.message }, 'request refused');
-      void (reply as FastifyReply).code(answer.code).type('application/json').send(answer);
+      // Refused before routing, so the header hooks have not run: set them here.
+      void (reply as FastifyReply).code(answer.code).headers({ ...securityHeaders, 'x-request-id': request.id }).type('application/json').send(answer);
     },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationError(errors, dataVar)),
     clientErrorHandler,
@@ -167,6 +171,30 @@ export async function createServer(options: ServerOptions): Promise<App> {
   return app;
 }
 
+// One set of options for the plugin and for the fixed list below (not annotated: @fastify/helmet types it from helmet's CJS typings).
+const securityHeaderOptions = {
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  frameguard: { action: 'deny' as const },
+  referrerPolicy: { policy: 'no-referrer' as const },
+  hsts: false,
+};
+
+/** The same headers as a fixed list, for answers written to the socket before Fastify sees a request. */
+export const securityHeaders: Readonly<Record<string, string>> = (() => {
+  const headers: Record<string, string> = {};
+  const collector = {
+    setHeader: (name: string, value: string | number) => {
+      headers[name] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name];
+    },
+  };
+  // helmet's middleware sets static headers synchronously; running it once on a collector gives the list.
+  helmetHeaders(securityHeaderOptions)({} as IncomingMessage, collector as unknown as ServerResponse, () => undefined);
+  return Object.freeze(headers);
+})();
+
 /**
  * Security headers for a JSON API (@fastify/helmet) on every answer, errors included: nosniff, no
  * framing (`X-Frame-Options: DENY`, CSP `default-src 'none'; frame-ancestors 'none'`), no referrer,
@@ -175,14 +203,8 @@ export async function createServer(options: ServerOptions): Promise<App> {
  * CORS is closed unless CORS_ORIGINS names origins: then @fastify/cors answers preflights for exactly
  * those origins; otherwise no Access-Control-* header is ever sent and a preflight is a 404.
  */
-export async function registerSecurityHeaders(app: App, corsOrigins: string | undefined): Promise<void> {
-  await app.register(helmet, {
-    global: true,
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    frameguard: { action: 'deny' },
-    referrerPolicy: { policy: 'no-referrer' },
-    hsts: false,
-  });
+export async function registerSecurityHeaders(app: FastifyInstance, corsOrigins: string | undefined): Promise<void> {
+  await app.register(helmet, { global: true, ...securityHeaderOptions });
   const origins = corsOrigins?.split(',').map((origin) => origin.trim()).filter(Boolean) ?? [];
   if (origins.length > 0) {
     await app.register(cors, {
@@ -237,9 +259,10 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
   if (error.code === 'HPE_HEADER_OVERFLOW') [code, message] = [431, 'request headers are too large'];
   else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') [code, message] = [408, 'the request took too long to arrive'];
   const body = JSON.stringify({ code, message } satisfies ApiError);
+  const headers = Object.entries(securityHeaders).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy();
