@@ -106,7 +106,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const stale = now - fetchedAt > keysMaxAgeMs;
     if (!keys.has(kid) && (now - fetchedAt >= minRefetchIntervalMs || fetchedAt === 0)) {
       await refreshKeys().catch((err: Error) => {
-        throw unavailable(`the auth service's keys cannot be fetched (${err.message})`);
+        throw unavailable("the auth service's keys cannot be fetched, try again later", 'auth service keys', err);
       });
     } else if (stale) {
       // Keep the keys we have when the auth service is briefly away.
@@ -318,7 +318,7 @@ export function redisRevocationCheck(
       return (await client.exists(`${prefix}${token.jti}`)) > 0;
     } catch (err) {
       // Fail closed: without the denylist a logged-out token cannot be told apart.
-      throw unavailable(`revocation list is unavailable (${err instanceof Error ? err.message : String(err)})`);
+      throw unavailable('the revocation list is unavailable, try again later', 'redis', err);
     }
   };
 }

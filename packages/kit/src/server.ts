@@ -119,9 +119,15 @@ export async function createServer(options: ServerOptions): Promise<App> {
     done();
   });
 
+  const dependencies = new DependencyStates(app.log, options.readiness ?? {});
+  app.addHook('onClose', async () => dependencies.stop());
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = toApiError(error, options.config.BODY_LIMIT_BYTES, request.headers['content-type']);
-    if (answer.code >= 500) request.log.error({ err: error, statusCode: answer.code }, answer.message);
+    if (answer.code === 503) {
+      // An outage is logged once when it starts (and counted), not with a stack on every request.
+      dependencies.down(unavailableDependency(error, answer.message), describeCause(error));
+      request.log.debug({ statusCode: 503, reason: answer.message }, 'dependency unavailable');
+    } else if (answer.code >= 500) request.log.error({ err: error, statusCode: answer.code }, answer.message);
     else request.log.debug({ statusCode: answer.code, reason: answer.message }, 'request refused');
     if (error instanceof HttpError) reply.headers(error.headers);
     return reply.code(answer.code).type('application/json').send(answer);
@@ -165,7 +171,8 @@ export async function createServer(options: ServerOptions): Promise<App> {
     },
   });
 
-  registerProbes(app, options.readiness ?? {});
+  dependencies.countOn(app);
+  registerProbes(app, options.readiness ?? {}, dependencies);
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
@@ -289,7 +296,7 @@ class QuietLogController extends LogController {
   }
 }
 
-function registerProbes(app: App, checks: Record<string, ReadinessCheck>) {
+function registerProbes(app: App, checks: Record<string, ReadinessCheck>, dependencies: DependencyStates) {
   const ok = { type: 'object', properties: { status: { type: 'string' } } } as const;
   const failed = { type: 'object', required: ['code', 'message'], properties: { code: { type: 'integer' }, message: { type: 'string' } } } as const;
   app.get('/health', { schema: { summary: 'Liveness: the process is fine', tags: ['probes'], response: { 200: ok } } }, () => ({
@@ -311,8 +318,11 @@ function registerProbes(app: App, checks: Record<string, ReadinessCheck>) {
         Object.entries(checks).map(async ([name, check]) => {
           try {
             await withTimeout(check(), READINESS_TIMEOUT_MS, `${name} did not answer within ${READINESS_TIMEOUT_MS} ms`);
+            dependencies.up(name);
           } catch (err) {
-            failures.push(`${name} does not answer (${err instanceof Error ? err.message : String(err)})`);
+            // The caller learns what is down, never where it lives or why (that goes to the log).
+            failures.push(`${name} unavailable`);
+            dependencies.down(name, err instanceof Error ? err.message : String(err));
           }
         }),
       );
@@ -320,6 +330,89 @@ function registerProbes(app: App, checks: Record<string, ReadinessCheck>) {
       return { status: 'OK' };
     },
   );
+}
+
+const RECOVERY_PROBE_MS = 1000;
+// A dependency without a readiness check counts as back once no failure was seen for this long.
+const QUIET_RECOVERY_MS = 10_000;
+
+/**
+ * Which dependencies are down, as requests and readiness checks find out. A change of state is
+ * logged once (warn when it goes, info when it is back) and each outage is counted in
+ * `dependency_outages_total{dependency}`; while one is down its readiness check is retried every
+ * second, so its return is noticed even when nothing polls /ready.
+ */
+class DependencyStates {
+  private readonly log: FastifyBaseLogger;
+  private readonly checks: Record<string, ReadinessCheck>;
+  private readonly downSince = new Map<string, { since: number; lastSeen: number; probe?: NodeJS.Timeout }>();
+  private counter: { inc(labels: { dependency: string }): void } | undefined;
+  private stopped = false;
+
+  constructor(log: FastifyBaseLogger, checks: Record<string, ReadinessCheck>) {
+    this.log = log;
+    this.checks = checks;
+  }
+
+  countOn(app: App): void {
+    const { client } = app.metrics;
+    // The registry is the process's; a second server in the same process (tests) takes the name over.
+    client.register.removeSingleMetric('dependency_outages_total');
+    this.counter = new client.Counter({
+      name: 'dependency_outages_total',
+      help: 'Times a dependency (database, redis, …) was found unavailable after being available',
+      labelNames: ['dependency'],
+    });
+  }
+
+  down(name: string, reason: string): void {
+    const now = Date.now();
+    const state = this.downSince.get(name);
+    if (state && (this.checks[name] || now - state.lastSeen < QUIET_RECOVERY_MS)) {
+      state.lastSeen = now;
+      return;
+    }
+    if (state) clearTimeout(state.probe);
+    const fresh: { since: number; lastSeen: number; probe?: NodeJS.Timeout } = { since: now, lastSeen: now };
+    this.downSince.set(name, fresh);
+    this.counter?.inc({ dependency: name });
+    this.log.warn({ dependency: name, reason }, `${name} is unavailable; answering 503 until it is back`);
+    const check = this.checks[name];
+    if (!check || this.stopped) return;
+    const probe = () => {
+      fresh.probe = setTimeout(() => {
+        withTimeout(check(), READINESS_TIMEOUT_MS, 'no answer').then(
+          () => this.up(name),
+          () => this.downSince.get(name) === fresh && !this.stopped && probe(),
+        );
+      }, RECOVERY_PROBE_MS).unref();
+    };
+    probe();
+  }
+
+  up(name: string): void {
+    const state = this.downSince.get(name);
+    if (!state) return;
+    clearTimeout(state.probe);
+    this.downSince.delete(name);
+    this.log.info({ dependency: name, downMs: Date.now() - state.since }, `${name} is available again`);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const state of this.downSince.values()) clearTimeout(state.probe);
+  }
+}
+
+/** What a 503 says is down: the HttpError's dependency, the database for a connection error, else its message. */
+function unavailableDependency(error: Error, message: string): string {
+  if (error instanceof HttpError) return error.dependency ?? message;
+  return isUnavailableError(error) ? 'database' : message;
+}
+
+function describeCause(error: Error): string {
+  const cause = error instanceof HttpError && error.cause !== undefined ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -16,7 +16,7 @@ export interface RevocationList {
 export function redisRevocationList(client: RedisClient, keyPrefix: string): RevocationList {
   const key = (jti: string) => `${keyPrefix}${jti}`;
   const failed = (err: unknown): never => {
-    throw unavailable(`revocation list (redis) is unavailable: ${err instanceof Error ? err.message : String(err)}`);
+    throw unavailable('the revocation list is unavailable, try again later', 'redis', err);
   };
   return {
     kind: 'redis',
