@@ -58,6 +58,7 @@ export async function buildApp({ config, database, logStream, hasher = createPas
     publicKeyPem: keys.publicKeyPem,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    clockSkewSeconds: config.JWT_CLOCK_SKEW_SECONDS,
     isRevoked: (token) => revocations.isRevoked(token.jti),
   });
   const limits = createLoginLimits(redis ? redisAttemptStore(redis, `${config.REDIS_KEY_PREFIX}login:`) : memoryAttemptStore(), {
@@ -66,7 +67,7 @@ export async function buildApp({ config, database, logStream, hasher = createPas
   });
 
   await app.register(accountsRoutes, { accounts, hasher, limits, verifier, revocations, tokenTtlSeconds: config.JWT_TTL_SECONDS });
-  await app.register(tokensRoutes, { keys, verifier, accounts });
+  await app.register(tokensRoutes, { keys, verifier, accounts, accountCacheTtlSeconds: config.ACCOUNT_CACHE_TTL_SECONDS });
 
   if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) {
     await ensureAdmin(accounts, hasher, { username: config.ADMIN_USERNAME, password: config.ADMIN_PASSWORD, email: config.ADMIN_EMAIL });

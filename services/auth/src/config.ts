@@ -1,4 +1,4 @@
-import { serviceConfigSchema, Type, type Static } from '@arch/kit';
+import { authConsumerConfigProperties, serviceConfigSchema, Type, type Static } from '@arch/kit';
 
 export const authConfigSchema = serviceConfigSchema({
   JWT_PRIVATE_KEY: Type.Optional(
@@ -14,6 +14,13 @@ export const authConfigSchema = serviceConfigSchema({
   }),
   JWT_ISSUER: Type.String({ default: 'arch-auth', minLength: 1, description: 'iss of issued tokens' }),
   JWT_AUDIENCE: Type.String({ default: 'arch', minLength: 1, description: 'aud of issued tokens' }),
+  JWT_CLOCK_SKEW_SECONDS: authConsumerConfigProperties.JWT_CLOCK_SKEW_SECONDS,
+  ACCOUNT_CACHE_TTL_SECONDS: Type.Integer({
+    default: 30,
+    minimum: 0,
+    maximum: 3600,
+    description: '/verify remembers that an account exists for this long (0: ask the database every time); a deleted account is refused by the gateway at most this long after',
+  }),
   JWT_TTL_SECONDS: Type.Integer({ default: 900, minimum: 10, maximum: 86_400, description: 'token lifetime' }),
   REDIS_URL: Type.Optional(
     Type.String({ pattern: '^rediss?://', description: 'Redis for revoked tokens and login limits shared by every replica; unset: the database and this process' }),
