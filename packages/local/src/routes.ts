@@ -19,9 +19,11 @@ export interface IngressRoute {
   forwardAuth: boolean;
 }
 
+// Only the public contract is routed: each service's probes, /metrics, /openapi.json and auth's
+// /verify stay on the cluster network (an unmatched path is the gateway's 404).
 export const ingressRoutes: IngressRoute[] = [
   {
-    // Public: only the probe.
+    // Public: the liveness answer, also as the first homework's `GET /health/`.
     name: 'app',
     service: 'app',
     paths: ['/otusapp/(health/?)$'],
