@@ -1,6 +1,7 @@
 // Shared pieces of `pnpm bench`: start a process to measure, load it with autocannon, read its RSS,
 // and print a table of figures and the ratios against a reference measured in the same run.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { spawnChild } from '@arch/kit';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -86,7 +87,7 @@ function productionEntry(entry: string): { args: string[]; label: string } {
 export async function startProcess(entry: string, env: Record<string, string>, readyPath = '/ready'): Promise<MeasuredProcess> {
   const port = await freePort();
   const { args } = productionEntry(entry);
-  const child = spawn(process.execPath, args, {
+  const child = spawnChild(process.execPath, args, {
     cwd: root,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -166,6 +166,8 @@ const config = {
   additionalProperties: { type: ['string', 'integer', 'boolean'] },
 };
 
+const httpErrorCode: Schema = { type: 'integer', minimum: 400, maximum: 599 };
+
 const route = obj(
   {
     name: str('Ingress name suffix', { pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }),
@@ -256,6 +258,17 @@ function serviceProperties(): Record<string, Schema> {
       annotations: stringMap('annotations on every Ingress'),
       tls: list('TLS entries', { type: 'object' }),
       routes: list('the route table (packages/local/src/routes.ts)', route),
+      errorPages: obj({
+        enabled: bool('refusals made by ingress-nginx answered as {code, message} by an error backend (custom-http-errors, default-backend)'),
+        backend: str('Service answering them (default: the auth service when auth is on, else this chart\'s own)'),
+        codes: list('codes sent to it from every route', httpErrorCode),
+        forwardAuthCodes: list('more codes sent to it from forwardAuth routes', httpErrorCode),
+      }),
+      catchAll: obj({
+        enabled: bool('an Ingress for every path no route takes, answered 404 by the error backend (one chart per host)'),
+        path: str('its regex path', { minLength: 1 }),
+        codes: list('codes sent to the error backend from it', httpErrorCode),
+      }),
     }),
     autoscaling: obj({
       enabled: bool('HorizontalPodAutoscaler'),

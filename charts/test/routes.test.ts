@@ -35,6 +35,9 @@ function asRoute(ingress: K8sObject, service: ServiceName): IngressRoute {
 }
 
 const byName = (routes: IngressRoute[]) => [...routes].sort((a, b) => a.name.localeCompare(b.name));
+/** The Ingress for paths no route takes: not a route of the table (the gateway answers those 404 itself). */
+const isCatchAll = (ingress: K8sObject) => ingress.metadata.labels?.['arch.homework/route'] === 'catch-all';
+const routeIngresses = (objects: K8sObject[]) => byKind(objects, 'Ingress').filter((ingress) => !isCatchAll(ingress));
 
 const workspace = chartWorkspace();
 t.teardown(() => workspace.close());
@@ -53,7 +56,7 @@ t.test('the route table covers a service as soon as the service exists', async (
 for (const service of compared) {
   t.test(`${service}: the chart's Ingresses are the route table's entries`, async (t) => {
     const objects = workspace.render(service, { release: service, values: [`deploy/platform/${service}.yaml`] });
-    const rendered = byKind(objects, 'Ingress').map((ingress) => asRoute(ingress, service));
+    const rendered = routeIngresses(objects).map((ingress) => asRoute(ingress, service));
     const table = ingressRoutes.filter((route) => route.service === service);
     t.same(byName(rendered), byName(table), 'names, paths, rewrites, forwarded prefixes and forward-auth agree');
     for (const ingress of byKind(objects, 'Ingress').filter((o) => annotation(o, 'auth-url'))) {
@@ -65,7 +68,7 @@ for (const service of compared) {
 
 t.test('a route on one side only is caught', async (t) => {
   const objects = workspace.render('app', { values: ['deploy/platform/app.yaml', 'charts/app/ci/forward-auth-values.yaml'] });
-  const rendered = byName(byKind(objects, 'Ingress').map((ingress) => asRoute(ingress, 'app')));
+  const rendered = byName(routeIngresses(objects).map((ingress) => asRoute(ingress, 'app')));
   t.same(
     rendered.map((route) => [route.name, route.forwardAuth]),
     [
@@ -75,4 +78,28 @@ t.test('a route on one side only is caught', async (t) => {
     'the split table reads back from the Ingresses',
   );
   t.notSame(rendered, byName(ingressRoutes.filter((route) => route.service === 'app' && route.name === 'app')), 'differs from a one-route table');
+});
+
+t.test("the controller's own refusals go to the error backend; one catch-all Ingress on the host", async (t) => {
+  const catchAlls: string[] = [];
+  for (const service of serviceCharts) {
+    const objects = workspace.render(service, { release: service, values: [`deploy/platform/${service}.yaml`] });
+    for (const ingress of byKind(objects, 'Ingress')) {
+      const name = ingress.metadata.name;
+      t.equal(annotation(ingress, 'default-backend'), 'auth', `${name}: the auth service answers its error pages`);
+      const codes = annotation(ingress, 'custom-http-errors')?.split(',') ?? [];
+      if (isCatchAll(ingress)) {
+        catchAlls.push(name);
+        t.same(codes, ['404', '413', '502', '504'], `${name}: unknown paths answer 404`);
+        t.equal(annotation(ingress, 'rewrite-target'), '/', `${name}: nothing of a service is reached through it`);
+      } else if (annotation(ingress, 'auth-url')) {
+        t.same(codes, ['401', '403', '413', '500', '502', '504'], `${name}: forward-auth refusals are JSON`);
+      } else {
+        t.same(codes, ['413', '502', '504'], `${name}: the services' own 401, 403, 404 and 503 pass as they are`);
+      }
+    }
+  }
+  t.same(catchAlls, ['app-catch-all'], 'exactly one chart owns the catch-all (ingress-nginx refuses a host and path twice)');
+  const alone = workspace.render('app', { values: ['deploy/platform/app.yaml', 'charts/app/ci/auth-off-values.yaml'] });
+  t.ok(byKind(alone, 'Ingress').every((ingress) => annotation(ingress, 'default-backend') === 'app'), 'without the auth service, the app answers its own');
 });

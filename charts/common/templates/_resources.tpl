@@ -70,39 +70,67 @@ data:
 {{/*
 One Ingress per route of `ingress.routes` (the same table as packages/local/src/routes.ts): regex
 paths, rewrite-target, x-forwarded-prefix, and for forwardAuth routes ingress-nginx's external auth
-against the auth service (401 to the client, never a redirect: no auth-signin).
+against the auth service (401 to the client, never a redirect: no auth-signin). With
+ingress.errorPages, the codes ingress-nginx answers itself (forward-auth's 401/403, 413, 502/504)
+go to the error backend (custom-http-errors + default-backend), which answers {code, message}; codes
+the services answer with their own JSON (400, 404, 409, 503, …) are not listed, so they pass as they
+are. With ingress.catchAll, one more Ingress takes every path no route takes to the same answer as 404.
 */}}
 {{- define "common.ingress" -}}
 {{- if .Values.ingress.enabled }}
 {{- $root := . }}
 {{- $fullname := include "common.fullname" . }}
+{{- $errorPages := .Values.ingress.errorPages | default dict }}
 {{- range $i, $route := .Values.ingress.routes }}
 {{- if gt $i 0 }}
 ---
 {{- end }}
+{{- $forwardAuth := and $route.forwardAuth (($root.Values.auth | default dict).enabled) }}
+{{- $codes := $errorPages.codes | default list }}
+{{- if $forwardAuth }}{{ $codes = concat $codes ($errorPages.forwardAuthCodes | default list) }}{{ end }}
+{{- include "common.ingressObject" (dict "ctx" $root "name" $route.name "paths" $route.paths "rewriteTarget" $route.rewriteTarget "forwardedPrefix" $route.forwardedPrefix "forwardAuth" $forwardAuth "codes" $codes "annotations" $route.annotations) }}
+{{- end }}
+{{- with .Values.ingress.catchAll }}
+{{- if .enabled }}
+---
+{{- include "common.ingressObject" (dict "ctx" $root "name" "catch-all" "paths" (list .path) "rewriteTarget" "/" "forwardAuth" false "codes" .codes) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* One Ingress object: (dict "ctx" . "name" "paths" "rewriteTarget" "forwardedPrefix" "forwardAuth" "codes" "annotations") */}}
+{{- define "common.ingressObject" -}}
+{{- $root := .ctx }}
+{{- $fullname := include "common.fullname" $root }}
+{{- $errorPages := $root.Values.ingress.errorPages | default dict }}
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
-  name: {{ printf "%s-%s" $fullname $route.name | trunc 63 | trimSuffix "-" }}
+  name: {{ printf "%s-%s" $fullname .name | trunc 63 | trimSuffix "-" }}
   labels:
     {{- include "common.componentLabels" (dict "ctx" $root "component" "api") | nindent 4 }}
-    arch.homework/route: {{ $route.name }}
+    arch.homework/route: {{ .name }}
   annotations:
     nginx.ingress.kubernetes.io/use-regex: "true"
-    {{- with $route.rewriteTarget }}
+    {{- with .rewriteTarget }}
     nginx.ingress.kubernetes.io/rewrite-target: {{ . | quote }}
     {{- end }}
-    {{- with $route.forwardedPrefix }}
+    {{- with .forwardedPrefix }}
     nginx.ingress.kubernetes.io/x-forwarded-prefix: {{ . | quote }}
     {{- end }}
-    {{- if and $route.forwardAuth $root.Values.auth.enabled }}
+    {{- if .forwardAuth }}
     nginx.ingress.kubernetes.io/auth-url: {{ include "common.authUrl" (dict "ctx" $root "path" $root.Values.auth.verifyPath) | quote }}
     nginx.ingress.kubernetes.io/auth-response-headers: {{ $root.Values.auth.responseHeaders | join "," | quote }}
+    {{- end }}
+    {{- if and $errorPages.enabled .codes }}
+    nginx.ingress.kubernetes.io/custom-http-errors: {{ .codes | uniq | sortAlpha | join "," | quote }}
+    nginx.ingress.kubernetes.io/default-backend: {{ include "common.errorBackend" $root | quote }}
     {{- end }}
     {{- with $root.Values.ingress.annotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
-    {{- with $route.annotations }}
+    {{- with .annotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
 spec:
@@ -115,7 +143,7 @@ spec:
     - host: {{ $root.Values.ingress.host | quote }}
       http:
         paths:
-          {{- range $route.paths }}
+          {{- range .paths }}
           - path: {{ . | quote }}
             pathType: ImplementationSpecific
             backend:
@@ -125,6 +153,21 @@ spec:
                   name: http
           {{- end }}
 {{- end }}
+
+{{/*
+The Service answering the Ingress's error pages (default-backend names a Service of the Ingress's
+own namespace): ingress.errorPages.backend, else the auth service every protected request already
+depends on, else (auth off or elsewhere) this chart's own. Not the chart's own when it can be
+avoided: a Service with no ready pod cannot answer for itself.
+*/}}
+{{- define "common.errorBackend" -}}
+{{- $auth := .Values.auth | default dict }}
+{{- if .Values.ingress.errorPages.backend }}
+{{- .Values.ingress.errorPages.backend }}
+{{- else if and $auth.enabled $auth.serviceName (or (not $auth.namespace) (eq $auth.namespace .Release.Namespace)) }}
+{{- $auth.serviceName }}
+{{- else }}
+{{- include "common.fullname" . }}
 {{- end }}
 {{- end }}
 

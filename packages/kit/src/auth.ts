@@ -40,6 +40,8 @@ export interface TokenVerifierOptions {
   audience: string;
   /** Asked after the signature and claims check out, with the token as sent; true refuses it (logged out). */
   isRevoked?: (token: VerifiedToken, raw: string) => Promise<boolean>;
+  /** How far `iat` and `nbf` may lie in the future, for clocks a little apart (default 30 s). */
+  clockSkewSeconds?: number;
   /** Bound on one JWKS fetch (default 2000 ms). */
   fetchTimeoutMs?: number;
   /** An unknown kid triggers at most one refetch per this interval (default 10 s), so junk kids cannot flood the auth service. */
@@ -57,6 +59,9 @@ export interface TokenVerifier {
 }
 
 const MAX_TOKEN_LENGTH = 8192;
+/** Tolerance on `exp` (fast-jwt's clockTolerance): small, as a logged-out token's revocation entry lives until just after exp. */
+export const TOKEN_EXPIRY_TOLERANCE_SECONDS = 5;
+export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 const USER_ID = /^[1-9]\d{0,18}$/;
 
 type Verify = (token: string) => Record<string, unknown>;
@@ -67,6 +72,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const minRefetchIntervalMs = options.minRefetchIntervalMs ?? 10_000;
   const keysMaxAgeMs = options.keysMaxAgeMs ?? 600_000;
   const doFetch = options.fetch ?? fetch;
+  const clockSkewSeconds = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
 
   const makeVerifier = (pem: string): Verify =>
     createVerifier({
@@ -74,8 +80,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       algorithms: ['EdDSA'],
       allowedIss: options.issuer,
       allowedAud: options.audience,
-      requiredClaims: ['sub', 'jti', 'exp', 'iat'],
-      clockTolerance: 5000,
+      // fast-jwt checks iss and aud only when present: requiring them refuses a token without.
+      requiredClaims: ['iss', 'aud', 'sub', 'jti', 'exp', 'iat'],
+      clockTolerance: TOKEN_EXPIRY_TOLERANCE_SECONDS * 1000,
+      // nbf is checked below against the clock skew, with iat.
+      ignoreNotBefore: true,
       // Verified tokens are remembered (until they expire) so a repeat costs a hash, not a signature check.
       cache: 10_000,
     }) as Verify;
@@ -106,7 +115,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const stale = now - fetchedAt > keysMaxAgeMs;
     if (!keys.has(kid) && (now - fetchedAt >= minRefetchIntervalMs || fetchedAt === 0)) {
       await refreshKeys().catch((err: Error) => {
-        throw unavailable(`the auth service's keys cannot be fetched (${err.message})`);
+        throw unavailable("the auth service's keys cannot be fetched, try again later", 'auth service keys', err);
       });
     } else if (stale) {
       // Keep the keys we have when the auth service is briefly away.
@@ -129,7 +138,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     } catch (err) {
       throw unauthorized(describeTokenError(err));
     }
-    const { sub, name, role, jti, exp } = payload;
+    const { sub, name, role, jti, exp, iat, nbf } = payload;
+    const latest = Date.now() / 1000 + clockSkewSeconds;
+    if (typeof iat !== 'number' || iat > latest) throw unauthorized('token is not accepted: it is issued in the future (iat)');
+    if (nbf !== undefined && (typeof nbf !== 'number' || nbf > latest)) throw unauthorized('token is not accepted: it is not valid yet (nbf)');
     if (typeof sub !== 'string' || !USER_ID.test(sub)) throw unauthorized('token subject is not a user id');
     if (typeof name !== 'string' || name === '') throw unauthorized('token has no user name');
     if (typeof role !== 'string' || !roles.includes(role as Role)) throw unauthorized('token role is not known');
@@ -278,6 +290,12 @@ export const authConsumerConfigProperties = {
   ),
   JWT_ISSUER: Type.String({ default: 'arch-auth', minLength: 1, description: 'the iss every token must carry' }),
   JWT_AUDIENCE: Type.String({ default: 'arch', minLength: 1, description: 'the aud every token must carry' }),
+  JWT_CLOCK_SKEW_SECONDS: Type.Integer({
+    default: DEFAULT_CLOCK_SKEW_SECONDS,
+    minimum: 0,
+    maximum: 300,
+    description: "how far a token's iat and nbf may lie in the future (clocks a little apart); beyond it the token is refused",
+  }),
 };
 
 export interface AuthConsumerConfig {
@@ -286,6 +304,7 @@ export interface AuthConsumerConfig {
   AUTH_PUBLIC_KEY?: string | undefined;
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;
+  JWT_CLOCK_SKEW_SECONDS?: number;
 }
 
 /** The verifier the settings ask for: undefined when AUTH_ENABLED is false; a ConfigError when no key source is given. */
@@ -301,6 +320,7 @@ export function tokenVerifierFromConfig(
     ...(config.AUTH_PUBLIC_KEY ? { publicKeyPem: config.AUTH_PUBLIC_KEY } : { jwksUrl: config.AUTH_JWKS_URL! }),
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    ...(config.JWT_CLOCK_SKEW_SECONDS !== undefined ? { clockSkewSeconds: config.JWT_CLOCK_SKEW_SECONDS } : {}),
     ...extra,
   });
 }
@@ -347,7 +367,7 @@ export function redisRevocationCheck(
       return (await client.exists(`${prefix}${token.jti}`)) > 0;
     } catch (err) {
       // Fail closed: without the denylist a logged-out token cannot be told apart.
-      throw unavailable(`revocation list is unavailable (${err instanceof Error ? err.message : String(err)})`);
+      throw unavailable('the revocation list is unavailable, try again later', 'redis', err);
     }
   };
 }

@@ -4,6 +4,7 @@ import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BaseConfig } from './config.ts';
+import { createPglite } from './pglite-template.ts';
 
 const INT8_OID = 20;
 // Ids and counts (int8) as numbers: ids come from sequences and stay far below 2^53.
@@ -76,7 +77,7 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
   // Loaded only when used: a service on real Postgres does not pay for the WASM build.
   const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = await PGlite.create(dir, {
+  const pglite = await createPglite(PGlite, dir, {
     ...(options.pgliteExtensions ? { extensions: options.pgliteExtensions } : {}),
     parsers: { [INT8_OID]: parseInt8 },
   });

@@ -16,11 +16,14 @@ export class HttpError extends Error {
   readonly statusCode: number;
   /** Headers the answer carries, e.g. Retry-After or WWW-Authenticate. */
   readonly headers: Record<string, string>;
-  constructor(statusCode: number, message: string, headers: Record<string, string> = {}) {
-    super(message);
+  /** For a 503: the dependency that is down (logged once per outage, counted by the kit), never shown to the caller. */
+  readonly dependency: string | undefined;
+  constructor(statusCode: number, message: string, headers: Record<string, string> = {}, options: { dependency?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HttpError';
     this.statusCode = statusCode;
     this.headers = headers;
+    this.dependency = options.dependency;
   }
 }
 
@@ -29,7 +32,9 @@ export const unauthorized = (message: string) => new HttpError(401, message);
 export const forbidden = (message: string) => new HttpError(403, message);
 export const notFound = (message: string) => new HttpError(404, message);
 export const conflict = (message: string) => new HttpError(409, message);
-export const unavailable = (message: string) => new HttpError(503, message);
+/** 503: `dependency` names what is down and `cause` says why, for the log; the caller sees `message` only. */
+export const unavailable = (message: string, dependency?: string, cause?: unknown) =>
+  new HttpError(503, message, {}, { ...(dependency ? { dependency } : {}), ...(cause === undefined ? {} : { cause }) });
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   new HttpError(429, message, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
 

@@ -6,10 +6,12 @@ import fastify, { LogController, type FastifyReply, type FastifyRequest, type Fa
 import metricsPlugin from 'fastify-metrics';
 import swagger from '@fastify/swagger';
 import helmet from '@fastify/helmet';
+import helmetHeaders from 'helmet';
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { HttpError, isUnavailableError, type ApiError } from './errors.ts';
 import { createValidatorCompiler, describeValidationError } from './validation.ts';
+import { registerIngressErrors } from './ingress-errors.ts';
 import type { BaseConfig } from './config.ts';
 import type { PoolStats } from './db.ts';
 
@@ -84,12 +86,15 @@ export async function createServer(options: ServerOptions): Promise<App> {
     // Longer than ingress-nginx's upstream keep-alive (60 s), so the proxy closes first.
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
+    // `GET /health/` (the first homework's probe) and `/user/` answer like the plain path.
+    routerOptions: { ignoreTrailingSlash: true },
     // The router's own refusals (a path that is not valid percent-encoding, a path parameter over
     // maxParamLength) are {code, message} too, not Fastify's default shape.
     frameworkErrors: (error, request, reply) => {
       const answer = frameworkError(error);
       request.log.debug({ statusCode: answer.code, reason: answer.message }, 'request refused');
-      void (reply as FastifyReply).code(answer.code).type('application/json').send(answer);
+      // Refused before routing, so the header hooks have not run: set them here.
+      void (reply as FastifyReply).code(answer.code).headers({ ...securityHeaders, 'x-request-id': request.id }).type('application/json').send(answer);
     },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationError(errors, dataVar)),
     clientErrorHandler,
@@ -115,9 +120,17 @@ export async function createServer(options: ServerOptions): Promise<App> {
     done();
   });
 
+  registerIngressErrors(app);
+
+  const dependencies = new DependencyStates(app.log, options.readiness ?? {});
+  app.addHook('onClose', async () => dependencies.stop());
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = toApiError(error, options.config.BODY_LIMIT_BYTES, request.headers['content-type']);
-    if (answer.code >= 500) request.log.error({ err: error, statusCode: answer.code }, answer.message);
+    if (answer.code === 503) {
+      // An outage is logged once when it starts (and counted), not with a stack on every request.
+      dependencies.down(unavailableDependency(error, answer.message), describeCause(error));
+      request.log.debug({ statusCode: 503, reason: answer.message }, 'dependency unavailable');
+    } else if (answer.code >= 500) request.log.error({ err: error, statusCode: answer.code }, answer.message);
     else request.log.debug({ statusCode: answer.code, reason: answer.message }, 'request refused');
     if (error instanceof HttpError) reply.headers(error.headers);
     return reply.code(answer.code).type('application/json').send(answer);
@@ -161,11 +174,36 @@ export async function createServer(options: ServerOptions): Promise<App> {
     },
   });
 
-  registerProbes(app, options.readiness ?? {});
+  dependencies.countOn(app);
+  registerProbes(app, options.readiness ?? {}, dependencies);
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
 }
+
+// One set of options for the plugin and for the fixed list below (not annotated: @fastify/helmet types it from helmet's CJS typings).
+const securityHeaderOptions = {
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  frameguard: { action: 'deny' as const },
+  referrerPolicy: { policy: 'no-referrer' as const },
+  hsts: false,
+};
+
+/** The same headers as a fixed list, for answers written to the socket before Fastify sees a request. */
+export const securityHeaders: Readonly<Record<string, string>> = (() => {
+  const headers: Record<string, string> = {};
+  const collector = {
+    setHeader: (name: string, value: string | number) => {
+      headers[name] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name];
+    },
+  };
+  // helmet's middleware sets static headers synchronously; running it once on a collector gives the list.
+  helmetHeaders(securityHeaderOptions)({} as IncomingMessage, collector as unknown as ServerResponse, () => undefined);
+  return Object.freeze(headers);
+})();
 
 /**
  * Security headers for a JSON API (@fastify/helmet) on every answer, errors included: nosniff, no
@@ -175,14 +213,8 @@ export async function createServer(options: ServerOptions): Promise<App> {
  * CORS is closed unless CORS_ORIGINS names origins: then @fastify/cors answers preflights for exactly
  * those origins; otherwise no Access-Control-* header is ever sent and a preflight is a 404.
  */
-export async function registerSecurityHeaders(app: App, corsOrigins: string | undefined): Promise<void> {
-  await app.register(helmet, {
-    global: true,
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    frameguard: { action: 'deny' },
-    referrerPolicy: { policy: 'no-referrer' },
-    hsts: false,
-  });
+export async function registerSecurityHeaders(app: FastifyInstance, corsOrigins: string | undefined): Promise<void> {
+  await app.register(helmet, { global: true, ...securityHeaderOptions });
   const origins = corsOrigins?.split(',').map((origin) => origin.trim()).filter(Boolean) ?? [];
   if (origins.length > 0) {
     await app.register(cors, {
@@ -237,9 +269,10 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
   if (error.code === 'HPE_HEADER_OVERFLOW') [code, message] = [431, 'request headers are too large'];
   else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') [code, message] = [408, 'the request took too long to arrive'];
   const body = JSON.stringify({ code, message } satisfies ApiError);
+  const headers = Object.entries(securityHeaders).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy();
@@ -266,7 +299,7 @@ class QuietLogController extends LogController {
   }
 }
 
-function registerProbes(app: App, checks: Record<string, ReadinessCheck>) {
+function registerProbes(app: App, checks: Record<string, ReadinessCheck>, dependencies: DependencyStates) {
   const ok = { type: 'object', properties: { status: { type: 'string' } } } as const;
   const failed = { type: 'object', required: ['code', 'message'], properties: { code: { type: 'integer' }, message: { type: 'string' } } } as const;
   app.get('/health', { schema: { summary: 'Liveness: the process is fine', tags: ['probes'], response: { 200: ok } } }, () => ({
@@ -288,8 +321,11 @@ function registerProbes(app: App, checks: Record<string, ReadinessCheck>) {
         Object.entries(checks).map(async ([name, check]) => {
           try {
             await withTimeout(check(), READINESS_TIMEOUT_MS, `${name} did not answer within ${READINESS_TIMEOUT_MS} ms`);
+            dependencies.up(name);
           } catch (err) {
-            failures.push(`${name} does not answer (${err instanceof Error ? err.message : String(err)})`);
+            // The caller learns what is down, never where it lives or why (that goes to the log).
+            failures.push(`${name} unavailable`);
+            dependencies.down(name, err instanceof Error ? err.message : String(err));
           }
         }),
       );
@@ -297,6 +333,89 @@ function registerProbes(app: App, checks: Record<string, ReadinessCheck>) {
       return { status: 'OK' };
     },
   );
+}
+
+const RECOVERY_PROBE_MS = 1000;
+// A dependency without a readiness check counts as back once no failure was seen for this long.
+const QUIET_RECOVERY_MS = 10_000;
+
+/**
+ * Which dependencies are down, as requests and readiness checks find out. A change of state is
+ * logged once (warn when it goes, info when it is back) and each outage is counted in
+ * `dependency_outages_total{dependency}`; while one is down its readiness check is retried every
+ * second, so its return is noticed even when nothing polls /ready.
+ */
+class DependencyStates {
+  private readonly log: FastifyBaseLogger;
+  private readonly checks: Record<string, ReadinessCheck>;
+  private readonly downSince = new Map<string, { since: number; lastSeen: number; probe?: NodeJS.Timeout }>();
+  private counter: { inc(labels: { dependency: string }): void } | undefined;
+  private stopped = false;
+
+  constructor(log: FastifyBaseLogger, checks: Record<string, ReadinessCheck>) {
+    this.log = log;
+    this.checks = checks;
+  }
+
+  countOn(app: App): void {
+    const { client } = app.metrics;
+    // The registry is the process's; a second server in the same process (tests) takes the name over.
+    client.register.removeSingleMetric('dependency_outages_total');
+    this.counter = new client.Counter({
+      name: 'dependency_outages_total',
+      help: 'Times a dependency (database, redis, …) was found unavailable after being available',
+      labelNames: ['dependency'],
+    });
+  }
+
+  down(name: string, reason: string): void {
+    const now = Date.now();
+    const state = this.downSince.get(name);
+    if (state && (this.checks[name] || now - state.lastSeen < QUIET_RECOVERY_MS)) {
+      state.lastSeen = now;
+      return;
+    }
+    if (state) clearTimeout(state.probe);
+    const fresh: { since: number; lastSeen: number; probe?: NodeJS.Timeout } = { since: now, lastSeen: now };
+    this.downSince.set(name, fresh);
+    this.counter?.inc({ dependency: name });
+    this.log.warn({ dependency: name, reason }, `${name} is unavailable; answering 503 until it is back`);
+    const check = this.checks[name];
+    if (!check || this.stopped) return;
+    const probe = () => {
+      fresh.probe = setTimeout(() => {
+        withTimeout(check(), READINESS_TIMEOUT_MS, 'no answer').then(
+          () => this.up(name),
+          () => this.downSince.get(name) === fresh && !this.stopped && probe(),
+        );
+      }, RECOVERY_PROBE_MS).unref();
+    };
+    probe();
+  }
+
+  up(name: string): void {
+    const state = this.downSince.get(name);
+    if (!state) return;
+    clearTimeout(state.probe);
+    this.downSince.delete(name);
+    this.log.info({ dependency: name, downMs: Date.now() - state.since }, `${name} is available again`);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const state of this.downSince.values()) clearTimeout(state.probe);
+  }
+}
+
+/** What a 503 says is down: the HttpError's dependency, the database for a connection error, else its message. */
+function unavailableDependency(error: Error, message: string): string {
+  if (error instanceof HttpError) return error.dependency ?? message;
+  return isUnavailableError(error) ? 'database' : message;
+}
+
+function describeCause(error: Error): string {
+  const cause = error instanceof HttpError && error.cause !== undefined ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -82,3 +82,11 @@ const formatNames: Record<string, string> = {
   'date-time': 'an RFC 3339 date-time',
   uuid: 'a UUID',
 };
+
+/**
+ * The form a username is compared in: case-folded and NFC-normalised, so "Alice", "ALICE" and an
+ * NFD-composed "Alice" are one name. Stored beside the name as its unique key.
+ */
+export function usernameKey(username: string): string {
+  return username.normalize('NFC').toLowerCase().normalize('NFC');
+}

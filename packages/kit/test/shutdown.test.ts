@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnChild } from '../src/child.ts';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -9,12 +9,12 @@ const fixture = fileURLToPath(new URL('./fixtures/slow-service.ts', import.meta.
 t.test('SIGTERM: readiness fails first, in-flight requests finish, then the process exits 0', async (t) => {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--conditions=development', fixture], {
+  const child = spawnChild(process.execPath, ['--conditions=development', fixture], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PGLITE_DIR: 'memory://', SLOW_MS: '1500', SHUTDOWN_DELAY_MS: '500', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   t.teardown(() => child.kill('SIGKILL'));
   t.ok(await eventually(async () => (await fetch(`${url}/ready`)).ok, 30_000), 'the service becomes ready');
 

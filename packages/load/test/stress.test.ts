@@ -1,10 +1,10 @@
 // The stress command against the whole local stack (app, auth, product behind the dev gateway):
 // 10 req/s held within ±10%, every public method touched, no unexpected errors, the summary's shape.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { spawnChild } from '@arch/kit';
 import { realPostgresUrl } from '@arch/kit/testing';
 import { root, startTestStack } from '../../../postman/test/newman.ts';
 import type { Summary } from '../src/stats.ts';
@@ -23,10 +23,10 @@ t.test(`pnpm loadtest stress holds 10 req/s over every endpoint of the local sta
 
   // the command itself, as `pnpm loadtest stress` runs it, with a Host header as through an Ingress
   const args = ['--conditions=development', join(root, 'packages/load/src/cli.ts'), 'stress', '--base-url', stack.gatewayUrl, '--host', 'arch.homework'];
-  const child = spawn(process.execPath, [...args, '--rps', '10', '--duration', '25', '--interval', '5', '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnChild(process.execPath, [...args, '--rps', '10', '--duration', '25', '--interval', '5', '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let printed = '';
-  child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   t.equal(code, 0, 'stress exits 0', { output: printed });
 

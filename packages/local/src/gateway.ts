@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { frameworkError, toApiError } from '@arch/kit';
 import replyFrom from '@fastify/reply-from';
-import { clientErrorHandler } from '@arch/kit';
+import { clientErrorHandler, frameworkError, registerSecurityHeaders, securityHeaders, toApiError } from '@arch/kit';
 import { authResponseHeaders, compileRoutes, forwardAuthPath, matchRoute, type IngressRoute, type ServiceName } from './routes.ts';
 
 export interface GatewayOptions {
@@ -44,18 +43,38 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     },
     clientErrorHandler,
+    // A request without Host is refused below as {code, message}, not with Node's empty 400.
+    http: { requireHostHeader: false },
     // Bodies stream through untouched; the service enforces its own limit.
     bodyLimit: GATEWAY_BODY_LIMIT,
     // What the gateway refuses itself is {code, message} too, like ingress-nginx's custom errors.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
       const answer = frameworkError(error);
-      void (reply as FastifyReply).code(answer.code).type('application/json').send(answer);
+      // Refused before routing, so the header hooks have not run: set them here.
+      void (reply as FastifyReply).code(answer.code).headers({ ...securityHeaders, 'x-request-id': request.id }).type('application/json').send(answer);
     },
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = toApiError(error, GATEWAY_BODY_LIMIT, request.headers['content-type']);
     if (answer.code >= 500) request.log.error({ err: error }, 'gateway failed');
     return reply.code(answer.code).type('application/json').send(answer);
+  });
+  // The gateway's own answers carry the services' security headers and the request id too.
+  await registerSecurityHeaders(app, undefined);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // An Expect other than 100-continue: Node would answer an empty 417 itself; answer it here instead.
+  app.server.on('checkExpectation', (req, res) => app.server.emit('request', req, res));
+  app.addHook('onRequest', async (request, reply) => {
+    const expect = request.headers.expect;
+    if (expect !== undefined && expect.toLowerCase() !== '100-continue') {
+      return reply.code(417).send({ code: 417, message: 'only "Expect: 100-continue" is supported' });
+    }
+    if (!request.headers.host && request.raw.httpVersionMajor === 1 && request.raw.httpVersionMinor >= 1) {
+      return reply.code(400).send({ code: 400, message: 'the Host header is required' });
+    }
+    return undefined;
   });
   await app.register(replyFrom, {
     disableRequestLogging: true,
@@ -121,6 +140,13 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
       return undefined;
     }
     await answer.body?.cancel();
+    if (answer.status === 503) {
+      // The auth service cannot check tokens right now (its database or Redis is away): retryable.
+      const retryAfter = answer.headers.get('retry-after');
+      if (retryAfter) reply.header('retry-after', retryAfter);
+      reply.code(503).send({ code: 503, message: 'authentication is unavailable, try again later' });
+      return undefined;
+    }
     request.log.warn({ status: answer.status }, 'forward-auth answered an unexpected status');
     reply.code(500).send({ code: 500, message: `auth service answered ${answer.status}` });
     return undefined;
@@ -130,6 +156,7 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
     const [rawPath = '/', query] = splitUrl(request.url);
     const pathname = normalizePath(rawPath);
     if (pathname === undefined) return reply.code(400).send({ code: 400, message: 'request path is not valid percent-encoding' });
+    if (query !== undefined && !isPercentEncoded(query)) return reply.code(400).send({ code: 400, message: 'request query is not valid percent-encoding' });
     const match = matchRoute(compiled, pathname);
     if (!match) return reply.code(404).send({ code: 404, message: `no route ${request.method} ${pathname.slice(0, 200)}` });
     let identity: Record<string, string> = {};
@@ -143,8 +170,12 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
     const { forwardedPrefix } = match.route;
     const target = `${encodePath(match.upstreamPath)}${query === undefined ? '' : `?${query}`}`;
     const send = (base: string, attempt: number): FastifyReply => reply.from(`${base}${target}`, {
+      // Sent once: reply-from would repeat a GET that got 503 up to ten times, multiplying the load of an outage.
+      retryDelay: () => null,
       rewriteRequestHeaders: (original, headers) => {
         const upstream: Record<string, string | string[] | undefined> = { ...headers };
+        // Node has already answered 100 Continue to the client; undici refuses to send Expect on.
+        delete upstream.expect;
         // Identity headers come from the auth answer only; whatever the client sent is dropped.
         for (const name of identityHeaders) delete upstream[name];
         return {
@@ -278,6 +309,15 @@ export function normalizePath(path: string): string | undefined {
   }
   const normalized = posix.normalize(decoded.replace(/\/{2,}/g, '/'));
   return normalized.startsWith('/') ? normalized : `/${normalized}`;
+}
+
+function isPercentEncoded(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Back to a URL path: what decoding turned into `?` or `#` must not become a query or a fragment. */

@@ -19,13 +19,15 @@ export interface IngressRoute {
   forwardAuth: boolean;
 }
 
+// Only the public contract is routed: each service's probes, /metrics, /openapi.json and auth's
+// /verify stay on the cluster network (an unmatched path is the gateway's 404).
 export const ingressRoutes: IngressRoute[] = [
   {
-    // Public: /otusapp/health and anything not matched by a longer path below.
+    // Public: the liveness answer, also as the first homework's `GET /health/`.
     name: 'app',
     service: 'app',
-    paths: ['/otusapp($|/)(.*)'],
-    rewriteTarget: '/$2',
+    paths: ['/otusapp/(health/?)$'],
+    rewriteTarget: '/$1',
     forwardedPrefix: '/otusapp',
     forwardAuth: false,
   },
@@ -33,7 +35,7 @@ export const ingressRoutes: IngressRoute[] = [
     // The profiles: a request gets here only with a token the auth service accepts.
     name: 'app-protected',
     service: 'app',
-    paths: ['/otusapp/(user($|/.*))'],
+    paths: ['/otusapp/(user(/[^/]*)?/?)$'],
     rewriteTarget: '/$1',
     forwardedPrefix: '/otusapp',
     forwardAuth: true,
@@ -41,7 +43,7 @@ export const ingressRoutes: IngressRoute[] = [
   {
     name: 'auth',
     service: 'auth',
-    paths: ['/auth/(.*)'],
+    paths: ['/auth/(register|login|logout|jwks\\.json)/?$'],
     rewriteTarget: '/$1',
     forwardedPrefix: '/auth',
     forwardAuth: false,
@@ -50,7 +52,7 @@ export const ingressRoutes: IngressRoute[] = [
     name: 'product',
     service: 'product',
     // service-local paths are the public ones; admin writes are checked by the service itself
-    paths: ['/products(/|$)(.*)'],
+    paths: ['/products(/[^/]*|/search)?/?$'],
     forwardAuth: false,
   },
 ];

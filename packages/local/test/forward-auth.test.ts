@@ -13,7 +13,7 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
 
-/** A stand-in auth service: "Bearer good" is user 7, "Bearer admin-only" is a 403, "Bearer boom" a 500. */
+/** A stand-in auth service: "Bearer good" is user 7, "Bearer admin-only" is a 403, "Bearer busy" a 503, "Bearer boom" a 500. */
 function fakeAuth(calls: Seen[]) {
   return createServer((req, res) => {
     calls.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
@@ -22,6 +22,8 @@ function fakeAuth(calls: Seen[]) {
       res.writeHead(200, { 'x-user-id': '7', 'x-user-name': 'seven', 'content-type': 'application/json' }).end('{}');
     } else if (auth === 'Bearer admin-only') {
       res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 403, message: 'not for you' }));
+    } else if (auth === 'Bearer busy') {
+      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 503, message: 'redis at 127.0.0.1:6379 is down' }));
     } else if (auth === 'Bearer boom') {
       res.writeHead(500).end('oops');
     } else if (req.url === '/verify') {
@@ -43,13 +45,34 @@ t.test('the route table: protected profiles are matched before the public app pa
   const compiled = compileRoutes(ingressRoutes);
   const cases: Array<[string, string | undefined, string | undefined, boolean | undefined]> = [
     ['/otusapp/health', 'app', '/health', false],
-    ['/otusapp', 'app', '/', false],
+    ['/otusapp/health/', 'app', '/health/', false],
     ['/otusapp/user', 'app', '/user', true],
+    ['/otusapp/user/', 'app', '/user/', true],
     ['/otusapp/user/12', 'app', '/user/12', true],
+    ['/otusapp/user/12/', 'app', '/user/12/', true],
     ['/OTUSAPP/User/12', 'app', '/User/12', true],
-    ['/otusapp/users', 'app', '/users', false],
+    ['/auth/register', 'auth', '/register', false],
     ['/auth/login', 'auth', '/login', false],
+    ['/auth/login/', 'auth', '/login', false],
+    ['/auth/logout', 'auth', '/logout', false],
     ['/auth/jwks.json', 'auth', '/jwks.json', false],
+    ['/products/search', 'product', '/products/search', false],
+    ['/products/12', 'product', '/products/12', false],
+    ['/products', 'product', '/products', false],
+    // Only the public contract: probes, metrics, OpenAPI and forward-auth are not routed.
+    ['/otusapp', undefined, undefined, undefined],
+    ['/otusapp/users', undefined, undefined, undefined],
+    ['/otusapp/user/12/x', undefined, undefined, undefined],
+    ['/otusapp/ready', undefined, undefined, undefined],
+    ['/otusapp/metrics', undefined, undefined, undefined],
+    ['/otusapp/openapi.json', undefined, undefined, undefined],
+    ['/auth/verify', undefined, undefined, undefined],
+    ['/auth/health', undefined, undefined, undefined],
+    ['/auth/ready', undefined, undefined, undefined],
+    ['/auth/metrics', undefined, undefined, undefined],
+    ['/auth/openapi.json', undefined, undefined, undefined],
+    ['/auth/jwksxjson', undefined, undefined, undefined],
+    ['/products/12/x', undefined, undefined, undefined],
     ['/elsewhere', undefined, undefined, undefined],
   ];
   for (const [path, service, upstreamPath, forwardAuth] of cases) {
@@ -114,9 +137,14 @@ t.test('forward-auth at the gateway, as ingress-nginx does it', async (t) => {
   const broken = await gateway.inject({ method: 'GET', url: '/otusapp/user/7', headers: { authorization: 'Bearer boom' } });
   t.equal(broken.statusCode, 500, 'an auth answer other than 2xx/401/403 is a 500, as in ingress-nginx');
   t.same(broken.json(), { code: 500, message: 'auth service answered 500' });
+  const busy = await gateway.inject({ method: 'GET', url: '/otusapp/user/7', headers: { authorization: 'Bearer busy' } });
+  t.equal(busy.statusCode, 503, 'auth cannot check tokens (its Redis or database is away): 503, retryable');
+  t.same(busy.json(), { code: 503, message: 'authentication is unavailable, try again later' }, 'naming nothing internal');
 
   const viaAuth = await gateway.inject({ method: 'POST', url: '/auth/login', headers: { 'content-type': 'application/json' }, payload: {} });
-  t.same(viaAuth.json(), { service: 'auth', url: '/login' }, '/auth/* is rewritten to the auth service root');
+  t.same(viaAuth.json(), { service: 'auth', url: '/login' }, '/auth/login is rewritten to the auth service root');
+  const verify = await gateway.inject({ method: 'GET', url: '/auth/verify', headers: { authorization: 'Bearer good' } });
+  t.equal(verify.statusCode, 404, 'the forward-auth endpoint is not public');
 
   await new Promise<void>((resolve) => authServer.close(() => resolve()));
   authServer.closeAllConnections();

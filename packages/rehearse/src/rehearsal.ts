@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Cluster, type StepResult } from './cluster.ts';
 import { startEdge, type IngressObject } from './edge.ts';
-import { startGatewayEdge } from './edge-standin.ts';
 import type { K8sObject } from './objects.ts';
 import { addPlatformPods, publicHost, type PlatformPods } from './platform.ts';
 import { renderReleases, type RenderedRelease } from './render.ts';
@@ -21,7 +20,6 @@ export interface Rehearsed {
   releases: RenderedRelease[];
   /** http://arch.homework, which this process resolves to the edge. */
   baseUrl: string;
-  edgeKind: 'nginx' | 'dev gateway';
   objects(kind: string): K8sObject[];
   root: string;
   workDir: string;
@@ -69,16 +67,10 @@ export async function rehearse(options: RehearsalOptions, checks: (rehearsed: Re
     const ingresses = all.filter((object) => object.kind === 'Ingress') as unknown as IngressObject[];
     const listen = { host: platform.edge.ip, port: 80 };
     const resolveUpstream = (service: string, port: number | string, namespace: string) => cluster.network.serviceAddress(platform.edge, namespace, service, port);
-    let edgeKind: Rehearsed['edgeKind'] = 'nginx';
-    const edgeOptions = { ingresses, resolveUpstream, listen, workDir: join(workDir, 'edge') };
-    edge = await startEdge(edgeOptions).catch(async (err: Error) => {
-      if (err.message !== 'edge not built') throw err;
-      edgeKind = 'dev gateway';
-      return startGatewayEdge(edgeOptions, 'arch');
-    });
+    edge = await startEdge({ ingresses, resolveUpstream, listen, workDir: join(workDir, 'edge') });
     platform.edge.ready = true;
     mapHost([publicHost], platform.edge.ip);
-    log(`edge (${edgeKind}) on ${platform.edge.ip}:80`);
+    log(`edge (nginx) on ${platform.edge.ip}:80`);
 
     const steps: StepResult[] = [];
     const installed = await report.time(`${label}: install`, async () => {
@@ -93,7 +85,7 @@ export async function rehearse(options: RehearsalOptions, checks: (rehearsed: Re
     });
     report.add(`install${label === 'default' ? '' : ` (${label})`}`, installed, steps.map((step) => `${step.ok ? 'ok' : 'FAILED'} ${step.name} (${step.seconds.toFixed(1)} s)${step.ok ? '' : `: ${step.detail}`}`).join('\n'));
     const pods = [...cluster.context.pods];
-    report.note(`${label}: ${pods.length} pods use ${Math.round(pods.reduce((sum, pod) => sum + pod.residentKb(), 0) / 1024)} MB resident (main processes); edge: ${edgeKind}`);
+    report.note(`${label}: ${pods.length} pods use ${Math.round(pods.reduce((sum, pod) => sum + pod.residentKb(), 0) / 1024)} MB resident (main processes)`);
     if (!installed) return;
     cluster.startJobs();
     await checks({
@@ -102,7 +94,6 @@ export async function rehearse(options: RehearsalOptions, checks: (rehearsed: Re
       plan,
       releases: rendered,
       baseUrl: `http://${publicHost}`,
-      edgeKind,
       objects: (kind) => cluster.objects.filter((object) => object.kind === kind),
       root,
       workDir,

@@ -11,7 +11,7 @@ export interface Check {
 export class Report {
   readonly checks: Check[] = [];
   readonly durations: Record<string, number> = {};
-  /** What a reader needs besides the verdicts: which edge ran, memory in use. */
+  /** What a reader needs besides the verdicts, such as the memory in use. */
   readonly notes: string[] = [];
   private readonly started = Date.now();
 

@@ -135,6 +135,10 @@ t.test('security checks', async (t) => {
       ['not yet valid', signer.token({ sub: victim, nbf: Math.floor(Date.now() / 1000) + 3600 })],
       ['wrong issuer', signer.token({ sub: victim, iss: 'evil' })],
       ['wrong audience', signer.token({ sub: victim, aud: 'elsewhere' })],
+      ['no issuer', signer.token({ sub: victim, iss: undefined })],
+      ['no audience', signer.token({ sub: victim, aud: undefined })],
+      ['issued in the future', signer.token({ sub: victim, iat: Math.floor(Date.now() / 1000) + 3600 })],
+      ['no iat', signer.token({ sub: victim, iat: undefined })],
       ['signed by a foreign key', createTestSigner().token({ sub: victim })],
       ["a foreign key claiming the real key's kid", createTestSigner().token({ sub: victim }, { kid: signer.kid })],
       ['no sub', signer.token({ sub: undefined })],
@@ -179,6 +183,18 @@ t.test('security checks', async (t) => {
     t.ok(Number(limited.headers['retry-after']) > 0, 'Retry-After');
     const other = await auth.app.inject({ method: 'POST', url: '/login', payload: { username, password }, remoteAddress: '10.9.8.7' });
     t.equal(other.statusCode, 429, 'from another address too: the username is limited');
+
+    // A burst: 50 parallel guesses for a fresh account from 50 addresses. Every 401 is a password check; a 429 costs none.
+    const target = `burst-${randomUUID().slice(0, 8)}`;
+    t.equal((await auth.app.inject({ method: 'POST', url: '/register', payload: { username: target, password, email: `${target}@example.com` } })).statusCode, 201);
+    const burst = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => auth.app.inject({ method: 'POST', url: '/login', payload: { username: target, password: `wrong-${i}-${password}` }, remoteAddress: `10.50.0.${i + 1}` })),
+    );
+    const checked = burst.filter((response) => response.statusCode === 401).length;
+    t.equal(checked, 5, '50 parallel guesses: LOGIN_MAX_FAILURES password checks');
+    t.equal(burst.filter((response) => response.statusCode === 429).length, 45, 'the rest refused before hashing');
+    t.equal((await auth.app.inject({ method: 'POST', url: '/login', payload: { username: target, password }, remoteAddress: '10.50.1.1' })).statusCode, 429, 'then the right password too');
+    t.comment(`figure: brute force: a burst of 50 parallel wrong passwords for one user got ${checked} password checks (LOGIN_MAX_FAILURES=5), the other ${50 - checked} answered 429`);
   });
 
   t.test('no password and no token reaches a log line, even at debug level', async (t) => {

@@ -97,8 +97,15 @@ for (const backend of testBackends()) {
     t.equal(incomplete.statusCode, 400);
     t.same(incomplete.json(), { code: 400, message: 'body.username is required to create the profile' });
     t.equal((await app.inject({ method: 'GET', url: '/user/103', headers: bearer(user3) })).statusCode, 404, 'an owner without a profile gets 404');
-    const taken = await app.inject({ method: 'POST', url: '/user', headers: { ...json, ...bearer(user3) }, payload: { username: 'user1', email: 'x@example.com' } });
-    t.equal(taken.statusCode, 409, 'profile usernames stay unique');
+    // A profile's username is its owner's account name: nobody takes another's, nor a name like admin.
+    for (const name of ['user1', 'USER1', 'admin', 'user3x']) {
+      const taken = await app.inject({ method: 'POST', url: '/user', headers: { ...json, ...bearer(user3) }, payload: { username: name, email: 'x@example.com' } });
+      t.same([taken.statusCode, taken.json()], [403, { code: 403, message: 'username must be your account name "user3"' }], `user 3 cannot create a profile named ${name}`);
+    }
+    const renamed = await app.inject({ method: 'PUT', url: '/user/101', headers: { ...json, ...bearer(user1) }, payload: { username: 'user2' } });
+    t.same([renamed.statusCode, renamed.json().message], [403, 'username must be your account name "user1"'], "nor renames a profile to another's name");
+    const ownInAnotherCase = await app.inject({ method: 'POST', url: '/user', headers: { ...json, ...bearer(user3) }, payload: { username: 'User3', email: 'x@example.com' } });
+    t.equal(ownInAnotherCase.statusCode, 201, 'the own name in another case is the own name');
 
     const removed = await app.inject({ method: 'DELETE', url: '/user/102', headers: bearer(user2) });
     t.equal(removed.statusCode, 204);
@@ -173,3 +180,16 @@ if (redisUrl) {
     t.same(refused.json(), { code: 401, message: 'token has been revoked (logged out)' });
   });
 }
+
+t.test('profile usernames are one name regardless of case and Unicode normalisation (auth off)', async (t) => {
+  const { app, close } = await startTestApp('pglite');
+  t.teardown(close);
+  const create = (username: string) => app.inject({ method: 'POST', url: '/user', headers: json, payload: { username, email: 'z@example.com' } });
+  t.equal((await create('Zoë')).statusCode, 201);
+  for (const same of ['zoë', 'ZOË', 'Zoe\u0308', 'ZOE\u0308']) {
+    const again = await create(same);
+    t.equal(again.statusCode, 409, `${JSON.stringify(same)} is the same name`);
+    t.match(again.json(), { code: 409, message: /already taken/ });
+  }
+  t.equal((await create('Zoe')).statusCode, 201, 'a different name is not');
+});

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { createTestDatabase, eventually, freePort, needsRealPostgres, realPostgresUrl, TcpProxy, viaPort } from '@arch/kit/testing';
+import { sql, type Kysely } from 'kysely';
+import { loadConfig, migrateToLatest, openDatabase } from '@arch/kit';
+import { appConfigSchema, migrations } from '../src/app.ts';
+import type { AppDatabase } from '../src/users/users.table.ts';
 import { startTestApp } from './helpers.ts';
 
 const json = { 'content-type': 'application/json' };
@@ -37,7 +41,7 @@ t.test('database down: 503 JSON quickly, /ready 503, /health 200, and recovery w
   t.ok(Date.now() - started < 10_000, 'answers come within the connect timeout, not after a hang');
   const ready = await app.inject('/ready');
   t.equal(ready.statusCode, 503);
-  t.match(ready.json().message, /^not ready: database does not answer/);
+  t.same(ready.json(), { code: 503, message: 'not ready: database unavailable' }, 'what is down, not its address');
   t.equal((await app.inject('/health')).statusCode, 200, 'the process itself is fine');
 
   await proxy.start();
@@ -94,4 +98,16 @@ t.test('a bad setting stops the service with a message naming it', async (t) => 
   t.equal(result.status, 1);
   t.match(result.stderr, /PORT must be integer \(got "http"\)/);
   t.match(result.stderr, /AUTH_ENABLED must be boolean \(got "maybe"\)/);
+});
+
+t.test('migration 0002 gives existing profiles their username key, and the key is unique', async (t) => {
+  const database = await openDatabase<AppDatabase>({ config: loadConfig(appConfigSchema, { PGLITE_DIR: 'memory://' }) });
+  t.teardown(() => database.close());
+  const db = database.db as Kysely<unknown>;
+  await migrateToLatest(db, { '0001_create_users': migrations['0001_create_users']! });
+  await sql`insert into users (username, email) values ('Ann', 'a@example.com'), (${'Zoe\u0308'}, 'z@example.com')`.execute(db);
+  t.same(await migrateToLatest(db, migrations), ['0002_username_key']);
+  const rows = await database.db.selectFrom('users').select(['username', 'username_key']).orderBy('id').execute();
+  t.same(rows.map((row) => row.username_key), ['ann', 'zo\u00eb'], 'case-folded and NFC');
+  await t.rejects(sql`insert into users (username, username_key, email) values ('ANN', 'ann', 'b@example.com')`.execute(db), /unique|duplicate/, 'one key, one profile');
 });

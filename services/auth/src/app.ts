@@ -1,10 +1,9 @@
 import fastifyJwt from '@fastify/jwt';
-import rateLimit from '@fastify/rate-limit';
 import { createServer, createTokenVerifier, openRedis, type App, type DatabaseHandle, type ReadinessCheck, type RedisClient } from '@arch/kit';
 import { createAccountsRepository, type AccountsRepository } from './accounts/accounts.repository.ts';
 import { accountsRoutes } from './accounts/accounts.routes.ts';
 import type { AuthDatabase } from './accounts/accounts.table.ts';
-import { createLoginLimits, nodeRedisRateLimitStore } from './accounts/login-limits.ts';
+import { createLoginLimits, memoryAttemptStore, redisAttemptStore } from './accounts/login-limits.ts';
 import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.ts';
 import type { AuthConfig } from './config.ts';
 import { loadSigningKeys } from './tokens/keys.ts';
@@ -19,10 +18,12 @@ export interface BuildAppOptions {
   config: AuthConfig;
   database: DatabaseHandle<AuthDatabase>;
   logStream?: NodeJS.WritableStream;
+  /** Replaces the scrypt hasher of PASSWORD_SCRYPT_COST; tests wrap it to count password checks. */
+  hasher?: PasswordHasher;
 }
 
 /** The auth service: accounts, login/logout, token issuing, JWKS and the gateway's forward-auth check. */
-export async function buildApp({ config, database, logStream }: BuildAppOptions): Promise<App> {
+export async function buildApp({ config, database, logStream, hasher = createPasswordHasher(config.PASSWORD_SCRYPT_COST) }: BuildAppOptions): Promise<App> {
   const keys = loadSigningKeys(config);
   // Filled below once Redis exists; /ready reads it per request.
   const readiness: Record<string, ReadinessCheck> = { database: database.ping };
@@ -50,24 +51,23 @@ export async function buildApp({ config, database, logStream }: BuildAppOptions)
     secret: { private: keys.privateKeyPem, public: keys.publicKeyPem },
     sign: { algorithm: 'EdDSA', kid: keys.kid, iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE, expiresIn: config.JWT_TTL_SECONDS },
   });
-  await app.register(rateLimit, {
-    global: false,
-    ...(redis ? { store: nodeRedisRateLimitStore(redis, `${config.REDIS_KEY_PREFIX}login:`) } : { cache: 10_000 }),
-  });
 
   const accounts = createAccountsRepository(database.db);
-  const hasher = createPasswordHasher(config.PASSWORD_SCRYPT_COST);
   const revocations = redis ? redisRevocationList(redis, `${config.REDIS_KEY_PREFIX}revoked:`) : databaseRevocationList(database.db);
   const verifier = createTokenVerifier({
     publicKeyPem: keys.publicKeyPem,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    clockSkewSeconds: config.JWT_CLOCK_SKEW_SECONDS,
     isRevoked: (token) => revocations.isRevoked(token.jti),
   });
-  const limits = createLoginLimits(app, { maxFailures: config.LOGIN_MAX_FAILURES, windowSeconds: config.LOGIN_WINDOW_SECONDS });
+  const limits = createLoginLimits(redis ? redisAttemptStore(redis, `${config.REDIS_KEY_PREFIX}login:`) : memoryAttemptStore(), {
+    maxFailures: config.LOGIN_MAX_FAILURES,
+    windowSeconds: config.LOGIN_WINDOW_SECONDS,
+  });
 
   await app.register(accountsRoutes, { accounts, hasher, limits, verifier, revocations, tokenTtlSeconds: config.JWT_TTL_SECONDS });
-  await app.register(tokensRoutes, { keys, verifier, accounts });
+  await app.register(tokensRoutes, { keys, verifier, accounts, accountCacheTtlSeconds: config.ACCOUNT_CACHE_TTL_SECONDS });
 
   if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) {
     await ensureAdmin(accounts, hasher, { username: config.ADMIN_USERNAME, password: config.ADMIN_PASSWORD, email: config.ADMIN_EMAIL });

@@ -1,4 +1,4 @@
-import { serviceConfigSchema, Type, type Static } from '@arch/kit';
+import { authConsumerConfigProperties, serviceConfigSchema, Type, type Static } from '@arch/kit';
 
 export const authConfigSchema = serviceConfigSchema({
   JWT_PRIVATE_KEY: Type.Optional(
@@ -14,6 +14,13 @@ export const authConfigSchema = serviceConfigSchema({
   }),
   JWT_ISSUER: Type.String({ default: 'arch-auth', minLength: 1, description: 'iss of issued tokens' }),
   JWT_AUDIENCE: Type.String({ default: 'arch', minLength: 1, description: 'aud of issued tokens' }),
+  JWT_CLOCK_SKEW_SECONDS: authConsumerConfigProperties.JWT_CLOCK_SKEW_SECONDS,
+  ACCOUNT_CACHE_TTL_SECONDS: Type.Integer({
+    default: 30,
+    minimum: 0,
+    maximum: 3600,
+    description: '/verify remembers that an account exists for this long (0: ask the database every time); a deleted account is refused by the gateway at most this long after',
+  }),
   JWT_TTL_SECONDS: Type.Integer({ default: 900, minimum: 10, maximum: 86_400, description: 'token lifetime' }),
   REDIS_URL: Type.Optional(
     Type.String({ pattern: '^rediss?://', description: 'Redis for revoked tokens and login limits shared by every replica; unset: the database and this process' }),
@@ -26,9 +33,10 @@ export const authConfigSchema = serviceConfigSchema({
   LOGIN_MAX_FAILURES: Type.Integer({
     default: 10,
     minimum: 1,
-    description: 'failed logins per username and per client address within LOGIN_WINDOW_SECONDS before 429',
+    description:
+      'password checks per username and per client address within LOGIN_WINDOW_SECONDS before 429; each is reserved before hashing (parallel requests cannot pass it), a successful login gives its attempt back',
   }),
-  LOGIN_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 86_400 }),
+  LOGIN_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 86_400, description: 'the window of LOGIN_MAX_FAILURES, from the first attempt' }),
   PASSWORD_SCRYPT_COST: Type.Integer({
     default: 15,
     minimum: 10,

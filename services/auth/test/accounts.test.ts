@@ -1,4 +1,5 @@
 import t from 'tap';
+import { createPasswordHasher, type PasswordHasher } from '../src/accounts/passwords.ts';
 import { testBackends } from '@arch/kit/testing';
 import { json, login, newAccount, register, startTestAuth, testStores } from './helpers.ts';
 
@@ -121,11 +122,57 @@ for (const store of testStores()) {
     for (let i = 1; i <= 3; i++) t.equal((await login(app, `guess-${i}`, 'Wrong-pass-1', from)).statusCode, 401);
     t.equal((await login(app, account.username, account.password, from)).statusCode, 429, 'that address is blocked');
     t.equal((await login(app, account.username, account.password, { 'x-forwarded-for': '198.51.100.8' })).statusCode, 200, 'other addresses are not');
-    const successes = await Promise.all([1, 2, 3, 4].map(() => login(app, account.username, account.password, { 'x-forwarded-for': '198.51.100.9' })));
+    // One after another: attempts in flight count until they succeed, so a parallel burst of right passwords could hit the limit too.
+    const successes = [];
+    for (let i = 0; i < 4; i++) successes.push(await login(app, account.username, account.password, { 'x-forwarded-for': '198.51.100.9' }));
     t.same(
       successes.map((r) => r.statusCode),
       [200, 200, 200, 200],
       'successful logins are not counted',
     );
+  });
+
+  t.test(`login: a burst of parallel guesses gets no more password checks than the limit, on every replica (${store})`, async (t) => {
+    let checks = 0;
+    const counting = createPasswordHasher(10);
+    const hasher: PasswordHasher = {
+      hash: (password) => counting.hash(password),
+      verify: (password, stored) => {
+        checks += 1;
+        return counting.verify(password, stored);
+      },
+      verifyNothing: (password) => {
+        checks += 1;
+        return counting.verifyNothing(password);
+      },
+    };
+    const { app, replica, close } = await startTestAuth('pglite', { store, env: { LOGIN_MAX_FAILURES: '5' }, hasher });
+    t.teardown(close);
+    // With Redis a second replica shares the counters; without it the burst goes to one process.
+    const second = store === 'redis' ? await replica() : app;
+    const victim = await register(app);
+    const burst = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => login(i % 2 === 0 ? app : second, victim.username, `Wrong-pass-${i}`, { 'x-forwarded-for': `203.0.113.${i + 1}` })),
+    );
+    const statuses = burst.map((response) => response.statusCode);
+    t.equal(checks, 5, '50 parallel guesses: exactly LOGIN_MAX_FAILURES password checks');
+    t.equal(statuses.filter((code) => code === 401).length, 5, 'as many 401s as checks');
+    t.equal(statuses.filter((code) => code === 429).length, 45, 'the rest 429');
+    const before = checks;
+    const right = await login(second, victim.username, victim.password, { 'x-forwarded-for': '203.0.113.200' });
+    t.equal(right.statusCode, 429, 'the right password after the burst is refused too');
+    t.equal(checks, before, 'and costs no password check');
+
+    // The right password inside a burst that passes the limit: refused when the limit was reached first.
+    const other = await register(app);
+    checks = 0;
+    const mixed = await Promise.all([
+      ...Array.from({ length: 49 }, (_, i) => login(app, other.username, `Wrong-pass-${i}`, { 'x-forwarded-for': `198.51.100.${i + 1}` })),
+      login(second, other.username, other.password, { 'x-forwarded-for': '198.51.100.200' }),
+    ]);
+    t.ok(checks <= 6, `at most LOGIN_MAX_FAILURES failed checks plus the right one (${checks})`);
+    t.ok(mixed.filter((response) => response.statusCode === 401).length <= 5, 'at most LOGIN_MAX_FAILURES wrong guesses were checked');
+    t.equal(mixed.filter((response) => response.statusCode === 429).length, 50 - checks, 'every request not checked is a 429');
+    t.equal((await login(app, other.username, other.password, { 'x-forwarded-for': '198.51.100.201' })).statusCode, 429, 'after the burst, the right password is refused');
   });
 }

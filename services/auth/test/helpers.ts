@@ -4,6 +4,7 @@ import { loadConfig, migrateToLatest, openDatabase, type App, type DatabaseHandl
 import { createTestDatabase, createTestSigner, deleteRedisKeys, testRedisUrl, uniqueRedisPrefix, type TestSigner, collectLogs } from '@arch/kit/testing';
 import { authConfigSchema, buildApp, migrations, type AuthConfig } from '../src/app.ts';
 import type { AuthDatabase } from '../src/accounts/accounts.table.ts';
+import type { PasswordHasher } from '../src/accounts/passwords.ts';
 
 export const json = { 'content-type': 'application/json' };
 
@@ -27,6 +28,8 @@ export interface TestAuth {
 export interface StartOptions {
   store?: 'database' | 'redis';
   env?: Record<string, string>;
+  /** Instead of the configured scrypt hasher (e.g. one that counts password checks). */
+  hasher?: PasswordHasher;
 }
 
 // One migrated database per back end and test file (a fresh PGlite costs ~1.5 s): tests keep apart
@@ -73,7 +76,7 @@ export async function startTestAuth(backend: 'pglite' | 'postgres', options: Sta
   const { stream: logStream, lines: logs } = collectLogs();
   const apps: App[] = [];
   const start = async () => {
-    const app = await buildApp({ config, database, logStream });
+    const app = await buildApp({ config, database, logStream, ...(options.hasher ? { hasher: options.hasher } : {}) });
     await app.ready();
     apps.push(app);
     // Redis connects in the background; /ready says when it answers.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { ConfigError, createTokenVerifier } from '@arch/kit';
-import { createTestSigner, tamperClaims, tamperSignature, testBackends, unsignedToken } from '@arch/kit/testing';
+import { createTestSigner, eventually, tamperClaims, tamperSignature, testBackends, unsignedToken } from '@arch/kit/testing';
 import { loadSigningKeys } from '../src/app.ts';
 import { bearer, json, login, loginToken, register, startTestAuth, testStores } from './helpers.ts';
 
@@ -61,6 +61,10 @@ for (const backend of testBackends()) {
       ['expired', bearer(signer.token({ sub, name, iat: 1_000_000, exp: 1_000_900 })), /expired/],
       ['wrong issuer', bearer(signer.token({ sub, name, iss: 'evil' })), /iss/],
       ['wrong audience', bearer(signer.token({ sub, name, aud: 'other-app' })), /aud/],
+      ['no issuer', bearer(signer.token({ sub, name, iss: undefined })), /iss/],
+      ['no audience', bearer(signer.token({ sub, name, aud: undefined })), /aud/],
+      ['issued in the future', bearer(signer.token({ sub, name, iat: Math.floor(Date.now() / 1000) + 120 })), /issued in the future/],
+      ['not valid yet', bearer(signer.token({ sub, name, nbf: Math.floor(Date.now() / 1000) + 120 })), /not valid yet/],
       ['no jti', bearer(signer.token({ sub, name, jti: undefined })), /jti/],
       ['subject not a user id', bearer(signer.token({ sub: 'admin', name })), /subject/],
       ['unknown role', bearer(signer.token({ sub, name, role: 'root' })), /role/],
@@ -73,6 +77,8 @@ for (const backend of testBackends()) {
       t.notOk(response.headers['x-user-id'], `${what}: no identity headers`);
     }
     t.equal((await app.inject({ method: 'GET', url: '/verify', headers: bearer(signer.token({ sub, name })) })).statusCode, 200, 'the same key signing a proper token passes');
+    const skewed = signer.token({ sub, name, iat: Math.floor(Date.now() / 1000) + 10 });
+    t.equal((await app.inject({ method: 'GET', url: '/verify', headers: bearer(skewed) })).statusCode, 200, 'an iat within JWT_CLOCK_SKEW_SECONDS (30 s) passes');
   });
 
   t.test(`jwks: the published key verifies issued tokens (${backend})`, async (t) => {
@@ -141,4 +147,22 @@ t.test('keys: generated once into JWT_KEY_DIR and reused; a wrong key is a confi
   const { generateKeyPairSync } = await import('node:crypto');
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   t.throws(() => loadSigningKeys({ JWT_PRIVATE_KEY: rsa, JWT_KEY_DIR: dir }), /must be an Ed25519 key/);
+});
+
+t.test('verify: a deleted account is refused once ACCOUNT_CACHE_TTL_SECONDS has passed', async (t) => {
+  for (const ttl of ['0', '1']) {
+    const { app, database, close } = await startTestAuth('pglite', { env: { ACCOUNT_CACHE_TTL_SECONDS: ttl } });
+    t.teardown(close);
+    const account = await register(app);
+    const token = await loginToken(app, account.username, account.password);
+    t.equal((await app.inject({ method: 'GET', url: '/verify', headers: bearer(token) })).statusCode, 200, `ttl ${ttl}: the account is known`);
+    await database.db.deleteFrom('accounts').where('id', '=', account.id).execute();
+    const verify = () => app.inject({ method: 'GET', url: '/verify', headers: bearer(token) });
+    if (ttl === '0') {
+      t.same((await verify()).json(), { code: 401, message: 'token belongs to no account' }, 'ttl 0: refused at once');
+    } else {
+      t.equal((await verify()).statusCode, 200, 'ttl 1: still remembered right after the deletion');
+      t.ok(await eventually(async () => (await verify()).statusCode === 401, 5000, 100), 'ttl 1: refused once the entry is older than a second');
+    }
+  }
 });

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnChild } from '@arch/kit';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -12,7 +13,7 @@ export interface RunningProcess {
 
 /** Starts a program; its output is kept (last 200 lines), never printed. */
 export function startProcess(name: string, command: string, args: string[], env: Record<string, string> = {}): RunningProcess {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnChild(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const keep = (line: string) => {
     output.push(line);

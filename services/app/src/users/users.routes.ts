@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { Type, conflict, forbidden, isUniqueViolation, notFound, badRequest, type App, type Identity } from '@arch/kit';
+import { Type, conflict, forbidden, isUniqueViolation, notFound, badRequest, usernameKey, type App, type Identity } from '@arch/kit';
 import type { UsersRepository } from './users.repository.ts';
 import type { NewUserRow, UserRow, UserRowUpdate } from './users.table.ts';
 import { ErrorResponse, User, UserCreate, UserParams, UserUpdate } from './users.schema.ts';
@@ -43,6 +43,7 @@ export async function usersRoutes(app: App, { users, authenticate }: UsersRoutes
     async (request, reply) => {
       const owner = request.identity ? ownerId(request.identity) : undefined;
       if (owner !== undefined && (await users.findById(owner))) throw conflict(`user ${owner} already has a profile`);
+      assertOwnName(request.identity, request.body.username);
       const row = await createOrConflict(
         () => (owner === undefined ? users.create(toNewRow(request.body)) : users.createWithId(owner, toNewRow(request.body))),
         request.body.username,
@@ -79,6 +80,7 @@ export async function usersRoutes(app: App, { users, authenticate }: UsersRoutes
       const { userId } = request.params;
       const { id, ...fields } = request.body;
       if (id !== undefined && String(id) !== userId) throw badRequest(`body.id ${id} does not match the path id ${userId}`);
+      if (fields.username !== undefined) assertOwnName(request.identity, fields.username);
       const patch = toPatch(fields);
       const row = await createOrConflict(() => users.update(parseId(userId), patch), fields.username);
       if (row) return toUser(row);
@@ -115,6 +117,13 @@ async function createOrConflict<T>(write: () => Promise<T>, username: string | u
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`username ${JSON.stringify(username)} is already taken`);
     throw err;
+  }
+}
+
+/** With auth on, a profile carries its owner's account name (compared as usernameKey does), so nobody can take another's. */
+function assertOwnName(identity: Identity | null, username: string): void {
+  if (identity && usernameKey(username) !== usernameKey(identity.username)) {
+    throw forbidden(`username must be your account name ${JSON.stringify(identity.username)}`);
   }
 }
 

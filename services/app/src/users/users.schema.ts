@@ -2,7 +2,7 @@ import { Type, type Static } from '@arch/kit';
 
 // No control characters in names: they have no business in a profile and break logs and terminals.
 const printable = '^[^\\u0000-\\u001f\\u007f]+$';
-const username = Type.String({ minLength: 1, maxLength: 256, pattern: printable, description: 'unique login-style name' });
+const username = Type.String({ minLength: 1, maxLength: 256, pattern: printable, description: "unique regardless of case and Unicode normalisation (NFC); with authentication on, the caller's account name" });
 const personName = Type.String({ maxLength: 256, pattern: printable });
 const email = Type.String({ format: 'email', maxLength: 320 });
 const phone = Type.String({ format: 'phone', maxLength: 32, description: 'international format, e.g. +15551234567' });

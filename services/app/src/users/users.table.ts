@@ -3,6 +3,8 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 export interface UsersTable {
   id: Generated<number>;
   username: string;
+  /** usernameKey(username): what uniqueness is checked on. */
+  username_key: string;
   first_name: string | null;
   last_name: string | null;
   email: string;
@@ -16,5 +18,5 @@ export interface AppDatabase {
 }
 
 export type UserRow = Selectable<UsersTable>;
-export type NewUserRow = Insertable<UsersTable>;
-export type UserRowUpdate = Updateable<UsersTable>;
+export type NewUserRow = Omit<Insertable<UsersTable>, 'username_key'>;
+export type UserRowUpdate = Omit<Updateable<UsersTable>, 'username_key'>;

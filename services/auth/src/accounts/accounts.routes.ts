@@ -73,16 +73,25 @@ export async function accountsRoutes(app: App, options: AccountsRoutesOptions): 
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      await limits.check(request, username);
-      // Registration allows no control characters in a name, and Postgres text cannot hold NUL.
-      const account = CONTROL_CHARACTERS.test(username) ? undefined : await accounts.findByUsername(username);
-      // An unknown user costs the same KDF work as a known one, so timing tells nothing either.
-      const ok = account ? await hasher.verify(password, account.password_hash) : await hasher.verifyNothing(password);
+      // The attempt is counted before the password is hashed: parallel guesses cannot outrun the limit.
+      const attempt = await limits.reserve(request, username);
+      let account: Awaited<ReturnType<AccountsRepository['findByUsername']>>;
+      let ok: boolean;
+      try {
+        // Registration allows no control characters in a name, and Postgres text cannot hold NUL.
+        account = CONTROL_CHARACTERS.test(username) ? undefined : await accounts.findByUsername(username);
+        // An unknown user costs the same KDF work as a known one, so timing tells nothing either.
+        ok = account ? await hasher.verify(password, account.password_hash) : await hasher.verifyNothing(password);
+      } catch (err) {
+        // No password was checked (the database is away): the attempt must not lock the user out.
+        await attempt.giveBack().catch(() => undefined);
+        throw err;
+      }
       if (!account || !ok) {
-        await limits.recordFailure(request, username);
         request.log.info({ reason: 'bad credentials' }, 'login refused');
         throw unauthorized(BAD_CREDENTIALS);
       }
+      await attempt.giveBack();
       const accessToken = app.jwt.sign({ sub: String(account.id), name: account.username, role: account.role, jti: randomUUID() });
       reply.header('cache-control', 'no-store');
       return { accessToken, tokenType: 'Bearer' as const, expiresIn: options.tokenTtlSeconds, userId: account.id };

@@ -4,6 +4,8 @@ import type { Role } from '@arch/kit';
 export interface AccountsTable {
   id: Generated<number>;
   username: string;
+  /** usernameKey(username): what uniqueness and login are checked on. */
+  username_key: string;
   email: string;
   first_name: string | null;
   last_name: string | null;
@@ -25,4 +27,4 @@ export interface AuthDatabase {
 }
 
 export type AccountRow = Selectable<AccountsTable>;
-export type NewAccountRow = Insertable<AccountsTable>;
+export type NewAccountRow = Omit<Insertable<AccountsTable>, 'username_key'>;

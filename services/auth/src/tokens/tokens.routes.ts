@@ -7,6 +7,8 @@ export interface TokensRoutesOptions {
   keys: SigningKeys;
   verifier: TokenVerifier;
   accounts: AccountsRepository;
+  /** How long /verify trusts that an account it found exists. */
+  accountCacheTtlSeconds: number;
 }
 
 /** A 401 from token checks tells the client how to authenticate (RFC 6750). */
@@ -18,7 +20,7 @@ export function bearerChallenge(err: unknown): never {
 const KNOWN_ACCOUNTS_MAX = 100_000;
 
 /** GET /jwks.json and GET /verify, the gateway's forward-auth check (ingress-nginx auth-url). */
-export async function tokensRoutes(app: App, { keys, verifier, accounts }: TokensRoutesOptions): Promise<void> {
+export async function tokensRoutes(app: App, { keys, verifier, accounts, accountCacheTtlSeconds }: TokensRoutesOptions): Promise<void> {
   app.get(
     '/jwks.json',
     { schema: { summary: 'Public keys that verify issued tokens (JWKS)', tags: ['tokens'], response: { 200: Jwks } } },
@@ -28,14 +30,18 @@ export async function tokensRoutes(app: App, { keys, verifier, accounts }: Token
     },
   );
 
-  // Accounts are never deleted, so an id once found stays valid: only unknown ids cost a query.
-  const knownAccounts = new Set<number>();
+  // An account found is remembered for a while, so a busy user costs a query per TTL, and a
+  // deleted one is refused once its entry is older than that.
+  const knownAccounts = new Map<number, number>();
   const accountExists = async (id: number) => {
-    if (knownAccounts.has(id)) return true;
+    const now = Date.now();
+    const until = knownAccounts.get(id);
+    if (until !== undefined && until > now) return true;
+    knownAccounts.delete(id);
     const found = await accounts.exists(id);
-    if (found) {
+    if (found && accountCacheTtlSeconds > 0) {
       if (knownAccounts.size >= KNOWN_ACCOUNTS_MAX) knownAccounts.clear();
-      knownAccounts.add(id);
+      knownAccounts.set(id, now + accountCacheTtlSeconds * 1000);
     }
     return found;
   };

@@ -22,6 +22,7 @@ export function authorizerFromConfig(config: Omit<AuthConsumerConfig, 'AUTH_ENAB
           ...(config.AUTH_PUBLIC_KEY ? { publicKeyPem: config.AUTH_PUBLIC_KEY } : { jwksUrl: config.AUTH_JWKS_URL! }),
           issuer: config.JWT_ISSUER,
           audience: config.JWT_AUDIENCE,
+          ...(config.JWT_CLOCK_SKEW_SECONDS !== undefined ? { clockSkewSeconds: config.JWT_CLOCK_SKEW_SECONDS } : {}),
           ...extra,
         })
       : undefined;
