@@ -93,7 +93,7 @@ t.test("the controller's own refusals go to the error backend; one catch-all Ing
         t.same(codes, ['404', '413', '502', '504'], `${name}: unknown paths answer 404`);
         t.equal(annotation(ingress, 'rewrite-target'), '/', `${name}: nothing of a service is reached through it`);
       } else if (annotation(ingress, 'auth-url')) {
-        t.same(codes, ['401', '403', '413', '500', '502', '504'], `${name}: forward-auth refusals are JSON`);
+        t.same(codes, ['401', '413', '500', '502', '504'], `${name}: forward-auth refusals are JSON; the owner check's 403 keeps its message`);
       } else {
         t.same(codes, ['413', '502', '504'], `${name}: the services' own 401, 403, 404 and 503 pass as they are`);
       }

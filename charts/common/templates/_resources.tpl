@@ -71,7 +71,7 @@ data:
 One Ingress per route of `ingress.routes` (the same table as packages/local/src/routes.ts): regex
 paths, rewrite-target, x-forwarded-prefix, and for forwardAuth routes ingress-nginx's external auth
 against the auth service (401 to the client, never a redirect: no auth-signin). With
-ingress.errorPages, the codes ingress-nginx answers itself (forward-auth's 401/403, 413, 502/504)
+ingress.errorPages, the codes ingress-nginx answers itself (forward-auth's 401 and 500, 413, 502/504)
 go to the error backend (custom-http-errors + default-backend), which answers {code, message}; codes
 the services answer with their own JSON (400, 404, 409, 503, …) are not listed, so they pass as they
 are. With ingress.catchAll, one more Ingress takes every path no route takes to the same answer as 404.

@@ -2,7 +2,7 @@
  * The Ingress's error backend, in every service: ingress-nginx's `custom-http-errors` +
  * `default-backend` annotations send the codes they list to a Service with an `X-Code` header (and
  * X-Original-URI, X-Service-Name, X-Request-ID, …), where this hook answers them as `{code, message}`,
- * so a refusal made by the controller itself (forward-auth's 401/403, an oversized body, an upstream
+ * so a refusal made by the controller itself (forward-auth's 401, an oversized body, an upstream
  * that does not answer, a path no Ingress routes) is as JSON as the services' own.
  *
  * It is a hook, not a route: the controller asks `/` from its error pages, but sends the request's own
