@@ -343,11 +343,12 @@ export function introspectionRevocationCheck(
       await response.arrayBuffer();
       status = response.status;
     } catch (err) {
-      throw unavailable(`revocation check is unavailable (${err instanceof Error ? err.message : String(err)})`);
+      // the cause (an address, a timeout) is logged once by the kit, never told to the client
+      throw unavailable('the revocation check is unavailable, try again later', 'auth service', err);
     }
     if (status >= 200 && status < 300) return false;
     if (status === 401) return true;
-    throw unavailable(`revocation check is unavailable (the auth service answered ${status})`);
+    throw unavailable('the revocation check is unavailable, try again later', 'auth service', new Error(`the auth service answered ${status}`));
   };
 }
 
