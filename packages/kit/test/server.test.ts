@@ -126,7 +126,8 @@ t.test('metrics: route templates, never raw URLs; 404s in one label value; quant
   for (const id of ['1', '2', '3']) await app.inject(`/things/${id}`);
   for (const path of ['/a', '/b/c', '/d?e=f']) await app.inject(path);
   const text = (await app.inject('/metrics')).body;
-  t.match(text, /http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/things\/:id",status_code="200"\} 3/);
+  // every request falls in the +Inf bucket, whatever the machine's load made it take
+  t.match(text, /http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/things\/:id",status_code="200"\} 3/);
   t.match(text, /http_request_summary_seconds\{quantile="0\.95",method="GET",route="\/things\/:id",status_code="200"\}/);
   t.match(text, /http_request_summary_seconds\{quantile="1",method="GET",route="\/things\/:id",status_code="200"\}/);
   t.match(text, /http_request_summary_seconds_count\{method="GET",route="__not_found__",status_code="404"\} 3/);
