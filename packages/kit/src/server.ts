@@ -280,7 +280,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
 
 /**
  * Successful requests are logged only at debug: a log line per request at info halves throughput
- * (DESIGN.md). Failures are logged by the error handler, with the request id.
+ * (measured with `pnpm bench http`). Failures are logged by the error handler, with the request id.
  */
 class QuietLogController extends LogController {
   private readonly everyRequest: boolean;

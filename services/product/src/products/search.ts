@@ -115,7 +115,7 @@ const orderings: Record<Sort | 'relevance_without_words', RawBuilder<unknown>> =
  * One page of a search, and how many match: exactly up to `cap`, otherwise `cap` with totalCapped.
  *
  * Counting or ranking every match of a common word reads tens of thousands of rows, which is what
- * breaks a p99 at a million products (DESIGN.md), so a search reads at most cap + 1 matches first
+ * breaks a p99 at a million products (docs/product.md, measured), so a search reads at most cap + 1 matches first
  * (one statement: the GIN index for rarer words, a scan that stops early for common ones). When
  * that is all of them, the page is sorted from those rows, whatever the order. When there are more:
  * relevance ranks those first cap + 1 matches (refine the query to see others), and price or date
