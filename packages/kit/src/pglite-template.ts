@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 
 /**
@@ -22,18 +23,15 @@ export function startsEmpty(dir: string): boolean {
 /** Opens PGlite at `dir`, from the kept initdb result when the database starts empty. */
 export async function createPglite(pgliteClass: typeof PGlite, dir: string, options: PGliteOptions): Promise<PGlite> {
   if (!startsEmpty(dir)) return pgliteClass.create(dir, options);
-  const template = readTemplate();
+  const template = readTemplate() ?? (await makeTemplate(pgliteClass));
   if (template) {
     try {
       return await pgliteClass.create(dir, { ...options, loadDataDir: template });
     } catch {
-      // an unreadable template: start as if there were none, and replace it below
+      // an unreadable template: start as if there were none
     }
   }
-  const pglite = await pgliteClass.create(dir, options);
-  // dumped before the caller writes anything: the bare cluster initdb made
-  await saveTemplate(pglite);
-  return pglite;
+  return pgliteClass.create(dir, options);
 }
 
 function readTemplate(): Blob | undefined {
@@ -44,15 +42,67 @@ function readTemplate(): Blob | undefined {
   }
 }
 
-async function saveTemplate(pglite: PGlite): Promise<void> {
+const lockFile = `${templateFile}.lock`;
+
+/**
+ * Makes the template: initdb in memory (the quickest place), dumped before anything is written.
+ * Processes that start at the same time (the three services of `pnpm start`, parallel test files)
+ * make it once: one holds the lock file, the others wait for its result. A lock left by a process
+ * that died is taken over. Undefined when there is no writable temp folder.
+ */
+async function makeTemplate(pgliteClass: typeof PGlite): Promise<Blob | undefined> {
   try {
-    const dump = Buffer.from(await (await pglite.dumpDataDir('gzip')).arrayBuffer());
-    mkdirSync(join(tmpdir(), 'arch-pglite'), { recursive: true });
-    // written whole, then renamed: a process that reads it at the same time sees all of it or nothing
-    const partial = `${templateFile}.${process.pid}`;
-    writeFileSync(partial, dump);
-    renameSync(partial, templateFile);
+    mkdirSync(dirname(templateFile), { recursive: true });
   } catch {
-    // a read-only temp folder only means the next start runs initdb again
+    return undefined;
+  }
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    let fd: number;
+    try {
+      fd = openSync(lockFile, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+      if (lockHolderGone()) rmSync(lockFile, { force: true });
+      else await sleep(100);
+      const made = readTemplate();
+      if (made) return made;
+      continue;
+    }
+    try {
+      writeSync(fd, String(process.pid));
+      const madeMeanwhile = readTemplate();
+      if (madeMeanwhile) return madeMeanwhile;
+      const bare = await pgliteClass.create('memory://', {});
+      try {
+        const dump = Buffer.from(await (await bare.dumpDataDir('gzip')).arrayBuffer());
+        // written whole, then renamed: a process that reads it at the same time sees all of it or nothing
+        const partial = `${templateFile}.${process.pid}`;
+        writeFileSync(partial, dump);
+        renameSync(partial, templateFile);
+      } finally {
+        await bare.close();
+      }
+      return readTemplate();
+    } catch {
+      return undefined;
+    } finally {
+      closeSync(fd);
+      rmSync(lockFile, { force: true });
+    }
+  }
+  return undefined;
+}
+
+/** Whether the process named in the lock file has ended (or the file holds no process yet for long). */
+function lockHolderGone(): boolean {
+  try {
+    const pid = Number(readFileSync(lockFile, 'utf8'));
+    if (!Number.isInteger(pid) || pid <= 0) return Date.now() - statSync(lockFile).mtimeMs > 10_000;
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    // ESRCH: no such process; ENOENT: the lock is gone already
+    return (err as NodeJS.ErrnoException).code !== 'EPERM';
   }
 }

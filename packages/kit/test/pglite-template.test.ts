@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import t from 'tap';
+import { spawnChild } from '../src/child.ts';
 import { createPglite, startsEmpty, templateFile } from '../src/pglite-template.ts';
 
 t.test('a new PGlite database starts from the kept initdb result, empty and on its own', async (t) => {
@@ -30,4 +32,34 @@ t.test('a folder database starts from it once, then keeps its own data', async (
   const reopened = await createPglite(PGlite, dir, {});
   t.teardown(() => reopened.close());
   t.same((await reopened.query<{ x: number }>('select x from kept')).rows, [{ x: 42 }], 'its data survives a restart');
+});
+
+t.test('processes that start together share one template; a lock left by a process that ended is taken over', async (t) => {
+  const temp = mkdtempSync(join(tmpdir(), 'arch-pglite-lock-'));
+  t.teardown(() => rmSync(temp, { recursive: true, force: true }));
+  // a pid that has ended: the lock of a process that died while making the template
+  const ended = spawnChild('true', []);
+  await once(ended, 'exit');
+  const folder = join(temp, 'arch-pglite');
+  mkdirSync(folder);
+  const lock = `${join(folder, basename(templateFile))}.lock`;
+  writeFileSync(lock, String(ended.pid));
+
+  const script = `
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { createPglite } = await import(${JSON.stringify(join(import.meta.dirname, '../src/pglite-template.ts'))});
+    const db = await createPglite(PGlite, 'memory://', {});
+    const { rows } = await db.query('select 1 as one');
+    await db.close();
+    process.stdout.write(JSON.stringify(rows));`;
+  const run = async () => {
+    const child = spawnChild(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, TMPDIR: temp }, cwd: import.meta.dirname, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    return { code, out };
+  };
+  const results = await Promise.all([run(), run(), run()]);
+  t.same(results, [0, 1, 2].map(() => ({ code: 0, out: '[{"one":1}]' })), 'every process gets a working database');
+  t.same(readdirSync(folder), [basename(templateFile)], 'one template, no lock and no partial file left');
 });
