@@ -91,7 +91,12 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
     },
     // PGlite is one in-process connection, never queued for: it reports as a pool of one.
     poolStats: () => ({ total: 1, idle: 1, waiting: 0, max: 1 }),
-    close: () => db.destroy(),
+    // Kysely closes PGlite only if it ever ran a query; a PGlite left open keeps its timers (and
+    // so the process) alive.
+    close: async () => {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
   };
 }
 

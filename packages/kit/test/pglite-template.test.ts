@@ -63,3 +63,15 @@ t.test('processes that start together share one template; a lock left by a proce
   t.same(results, [0, 1, 2].map(() => ({ code: 0, out: '[{"one":1}]' })), 'every process gets a working database');
   t.same(readdirSync(folder), [basename(templateFile)], 'one template, no lock and no partial file left');
 });
+
+t.test('a PGlite database closed before any query lets its process end', async (t) => {
+  const script = `
+    const { openDatabase } = await import(${JSON.stringify(join(import.meta.dirname, '../src/db.ts'))});
+    const database = await openDatabase({ config: { PGLITE_DIR: 'memory://', DB_POOL_MAX: 1, DB_CONNECT_TIMEOUT_MS: 2000, DB_QUERY_TIMEOUT_MS: 5000 } });
+    await database.close();`;
+  const child = spawnChild(process.execPath, ['--conditions=development', '--input-type=module', '-e', script], { cwd: import.meta.dirname, stdio: ['ignore', 'inherit', 'inherit'] });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  clearTimeout(killer);
+  t.same({ code, signal }, { code: 0, signal: null }, 'the process ends by itself once the database is closed');
+});
