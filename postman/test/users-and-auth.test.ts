@@ -1,34 +1,33 @@
 // The users and auth collections, run by newman through the dev gateway against one local stack
 // (app and auth) per database backend, the way a student runs them against the Ingress.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { testBackends } from '@arch/kit/testing';
 import { describeFailures, runCollection, startTestStack, type TestStack } from './newman.ts';
 
+/** Runs a collection and asserts that every request ran and passed, with the console printed. */
+async function passes(t: Test, stack: TestStack, expected: { file: string; requests: number; minAssertions: number; request: string; response: string }) {
+  const { summary, console: printed } = await runCollection(expected.file, stack.gatewayUrl);
+  const { stats } = summary.run;
+  t.equal(summary.run.failures.length, 0, describeFailures(summary) || 'no failures');
+  t.equal(stats.requests.total, expected.requests, 'every request ran');
+  t.ok((stats.assertions.total ?? 0) >= expected.minAssertions, `${stats.assertions.total} assertions ran`);
+  t.ok(printed.some((line) => line.startsWith('--> POST') && line.includes(expected.request)), 'requests are printed');
+  t.ok(printed.some((line) => line.startsWith(`<-- ${expected.response}`)), 'responses are printed');
+}
+
 for (const backend of testBackends()) {
   t.test(`users and auth collections pass through the local gateway (${backend})`, async (t) => {
-    const stack: TestStack = await startTestStack(backend, ['app', 'auth']);
+    const stack = await startTestStack(backend, ['app', 'auth']);
     t.teardown(stack.close);
 
     await t.test('users collection', async (t) => {
       const health = await fetch(`${stack.gatewayUrl}/otusapp/health`);
       t.same(await health.json(), { status: 'OK' }, '/otusapp/health through the gateway');
-      const { summary, console: printed } = await runCollection('users.postman_collection.json', stack.gatewayUrl);
-      const { stats } = summary.run;
-      t.equal(summary.run.failures.length, 0, describeFailures(summary) || 'no failures');
-      t.equal(stats.requests.total, 15, 'every request ran');
-      t.ok((stats.assertions.total ?? 0) >= 20, `${stats.assertions.total} assertions ran`);
-      t.ok(printed.some((line) => line.startsWith('--> POST') && line.includes('/otusapp/user')), 'requests are printed');
-      t.ok(printed.some((line) => line.startsWith('<-- 201')), 'responses are printed');
+      await passes(t, stack, { file: 'users.postman_collection.json', requests: 15, minAssertions: 20, request: '/otusapp/user', response: '201' });
     });
 
     await t.test('auth collection', async (t) => {
-      const { summary, console: printed } = await runCollection('auth.postman_collection.json', stack.gatewayUrl);
-      const { stats } = summary.run;
-      t.equal(summary.run.failures.length, 0, describeFailures(summary) || 'no failures');
-      t.equal(stats.requests.total, 16, 'every request ran');
-      t.ok((stats.assertions.total ?? 0) >= 30, `${stats.assertions.total} assertions ran`);
-      t.ok(printed.some((line) => line.startsWith('--> POST') && line.includes('/auth/login')), 'requests are printed');
-      t.ok(printed.some((line) => line.startsWith('<-- 403')), 'responses are printed');
+      await passes(t, stack, { file: 'auth.postman_collection.json', requests: 16, minAssertions: 30, request: '/auth/login', response: '403' });
     });
 
     await t.test('a spoofed identity header without a token gets nowhere', async (t) => {
