@@ -75,15 +75,15 @@ async function makeTemplate(pgliteClass: typeof PGlite): Promise<Blob | undefine
       if (madeMeanwhile) return madeMeanwhile;
       const bare = await pgliteClass.create('memory://', {});
       try {
-        const dump = Buffer.from(await (await bare.dumpDataDir('gzip')).arrayBuffer());
+        const dump = await bare.dumpDataDir('gzip');
         // written whole, then renamed: a process that reads it at the same time sees all of it or nothing
         const partial = `${templateFile}.${process.pid}`;
-        writeFileSync(partial, dump);
+        writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
         renameSync(partial, templateFile);
+        return dump;
       } finally {
         await bare.close();
       }
-      return readTemplate();
     } catch {
       return undefined;
     } finally {
