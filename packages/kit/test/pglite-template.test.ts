@@ -7,6 +7,21 @@ import t from 'tap';
 import { spawnChild } from '../src/child.ts';
 import { createPglite, startsEmpty, templateFile } from '../src/pglite-template.ts';
 
+/** Runs an ES module's source in a new Node process (killed after `deadlineMs`): how it ended, and its stdout. */
+async function runModule(source: string, env: Record<string, string>, deadlineMs: number) {
+  const child = spawnChild(process.execPath, ['--conditions=development', '--input-type=module', '-e', source], {
+    env: { ...process.env, ...env },
+    cwd: import.meta.dirname,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  clearTimeout(killer);
+  return { code, signal, out };
+}
+
 t.test('a new PGlite database starts from the kept initdb result, empty and on its own', async (t) => {
   const first = await createPglite(PGlite, 'memory://', {});
   t.teardown(() => first.close());
@@ -52,15 +67,8 @@ t.test('processes that start together share one template; a lock left by a proce
     const { rows } = await db.query('select 1 as one');
     await db.close();
     process.stdout.write(JSON.stringify(rows));`;
-  const run = async () => {
-    const child = spawnChild(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, TMPDIR: temp }, cwd: import.meta.dirname, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    return { code, out };
-  };
-  const results = await Promise.all([run(), run(), run()]);
-  t.same(results, [0, 1, 2].map(() => ({ code: 0, out: '[{"one":1}]' })), 'every process gets a working database');
+  const results = await Promise.all([0, 1, 2].map(() => runModule(script, { TMPDIR: temp }, 120_000)));
+  t.same(results, [0, 1, 2].map(() => ({ code: 0, signal: null, out: '[{"one":1}]' })), 'every process gets a working database');
   t.same(readdirSync(folder), [basename(templateFile)], 'one template, no lock and no partial file left');
 });
 
@@ -69,9 +77,6 @@ t.test('a PGlite database closed before any query lets its process end', async (
     const { openDatabase } = await import(${JSON.stringify(join(import.meta.dirname, '../src/db.ts'))});
     const database = await openDatabase({ config: { PGLITE_DIR: 'memory://', DB_POOL_MAX: 1, DB_CONNECT_TIMEOUT_MS: 2000, DB_QUERY_TIMEOUT_MS: 5000 } });
     await database.close();`;
-  const child = spawnChild(process.execPath, ['--conditions=development', '--input-type=module', '-e', script], { cwd: import.meta.dirname, stdio: ['ignore', 'inherit', 'inherit'] });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  clearTimeout(killer);
+  const { code, signal } = await runModule(script, {}, 30_000);
   t.same({ code, signal }, { code: 0, signal: null }, 'the process ends by itself once the database is closed');
 });
