@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import type { TObject } from 'typebox';
 import { ConfigError, loadConfig, type BaseConfig } from './config.ts';
-import { openDatabase, type OpenDatabaseOptions } from './db.ts';
+import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './db.ts';
 
 /** A service's migrations by name; names sort in the order they apply. */
 export type Migrations = Record<string, Migration>;
@@ -11,6 +11,33 @@ export class MigrationError extends Error {
   constructor(migration: string, cause: unknown) {
     super(`migration ${migration} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'MigrationError';
+  }
+}
+
+/**
+ * The statement bound of a migration or a data Job (10 minutes). DB_QUERY_TIMEOUT_MS bounds what a
+ * request may take; a migration may build an index over every row, or wait for the migration lock
+ * another instance holds, and must not fail because the service's requests have to be quick.
+ */
+export const jobQueryTimeoutMs = 600_000;
+
+/** A service's database settings with the statement bound of a migration or a data Job. */
+export function forJobs<C extends Pick<BaseConfig, 'DB_QUERY_TIMEOUT_MS'>>(config: C): C {
+  return { ...config, DB_QUERY_TIMEOUT_MS: Math.max(config.DB_QUERY_TIMEOUT_MS, jobQueryTimeoutMs) };
+}
+
+/**
+ * Applies the migrations to the database a service has opened. On Postgres they run on a connection
+ * of their own with the Job bound (forJobs), not through the request pool; PGlite has no statement
+ * bound and one connection, so they run on it.
+ */
+export async function migrateDatabase(handle: DatabaseHandle<unknown>, options: Pick<OpenDatabaseOptions, 'config'>, migrations: Migrations): Promise<string[]> {
+  if (handle.kind !== 'postgres') return migrateToLatest(handle.db as Kysely<unknown>, migrations);
+  const own = await openDatabase({ config: { ...forJobs(options.config), DB_POOL_MAX: 1 } });
+  try {
+    return await migrateToLatest(own.db as Kysely<unknown>, migrations);
+  } finally {
+    await own.close();
   }
 }
 
@@ -42,7 +69,7 @@ export async function runMigrateCommand<T extends TObject>(options: MigrateComma
   const log = (line: string) => process.stdout.write(`[${options.service} migrate] ${line}\n`);
   try {
     const config = loadConfig(options.schema, process.env) as BaseConfig;
-    const handle = await openDatabase({ config, ...(options.pgliteExtensions ? { pgliteExtensions: options.pgliteExtensions } : {}) });
+    const handle = await openDatabase({ config: forJobs(config), ...(options.pgliteExtensions ? { pgliteExtensions: options.pgliteExtensions } : {}) });
     try {
       const deadline = Date.now() + (options.waitSeconds ?? Number(process.env.MIGRATE_WAIT_SECONDS ?? 60)) * 1000;
       for (let attempt = 1; ; attempt++) {

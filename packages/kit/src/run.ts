@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import closeWithGrace from 'close-with-grace';
-import type { Kysely } from 'kysely';
 import type { Static, TObject } from 'typebox';
 import { ConfigError, loadConfig, type BaseConfig } from './config.ts';
 import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './db.ts';
-import { migrateToLatest, type Migrations } from './migrate.ts';
+import { migrateDatabase, type Migrations } from './migrate.ts';
 import { registerDatabasePoolMetrics, type App } from './server.ts';
 
 export interface ServiceDefinition<T extends TObject, DB> {
@@ -36,7 +35,7 @@ export async function runService<T extends TObject, DB>(definition: ServiceDefin
       config,
       ...(definition.pgliteExtensions ? { pgliteExtensions: definition.pgliteExtensions } : {}),
     });
-    if (config.MIGRATE_ON_START) await migrateToLatest(database.db as Kysely<unknown>, definition.migrations);
+    if (config.MIGRATE_ON_START) await migrateDatabase(database as DatabaseHandle<unknown>, { config }, definition.migrations);
     app = await definition.build({ config, database });
     registerDatabasePoolMetrics(app, database.poolStats);
   } catch (err) {

@@ -2,7 +2,7 @@
 // Applies pending migrations first, then makes products 1…N exist; a re-run adds only what is missing.
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
-import { ConfigError, loadConfig, migrateToLatest, openDatabase } from '@arch/kit';
+import { ConfigError, forJobs, loadConfig, migrateToLatest, openDatabase } from '@arch/kit';
 import { productConfigSchema } from './config.ts';
 import { migrations } from './migrations/index.ts';
 import type { ProductDatabase } from './products/products.table.ts';
@@ -25,7 +25,7 @@ try {
   const count = positive('count', values.count ?? process.env.SEED_COUNT, 100_000);
   // A batch or the final VACUUM ANALYZE of a million rows takes longer than a request may: the
   // service's DB_QUERY_TIMEOUT_MS (the seed Job gets the service's whole config) is not the seeder's.
-  const config = loadConfig(productConfigSchema, { ...process.env, DB_QUERY_TIMEOUT_MS: '600000' });
+  const config = forJobs(loadConfig(productConfigSchema));
   const database = await openDatabase<ProductDatabase>({ config });
   try {
     await migrateToLatest(database.db as Kysely<unknown>, migrations);
