@@ -4,7 +4,7 @@
  * and asks the running container for /health). The smoke runs wherever podman is installed and
  * always under CI=true (.ci/run installs podman); elsewhere it is skipped, saying why.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { spawnChild } from '@arch/kit';
@@ -78,6 +78,11 @@ function runSmoke(t: Test, services: string[]): Promise<SmokeResult> {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    // `detached` makes the tool a session of its own, and where the kernel groups tasks by session
+    // (autogroup, Linux's default without a cpu cgroup) `nice` only ranks processes inside that
+    // session: the session as a whole weighs as much as each of the suite's others (every local-stack
+    // service is one). The session's own nice value gives the smoke its priority against them.
+    if (child.pid) setAutogroupNice(child.pid, smokeNiceness);
     const stopGroup = () => {
       if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(-child.pid, 'SIGTERM');
     };
@@ -95,6 +100,17 @@ function runSmoke(t: Test, services: string[]): Promise<SmokeResult> {
       resolve({ status: code ?? 1, output });
     });
   });
+}
+
+/** Sets the scheduling weight of a process's session (its autogroup); a no-op where there is none. */
+function setAutogroupNice(pid: number, nice: number) {
+  const file = `/proc/${pid}/autogroup`;
+  if (!existsSync(file)) return;
+  try {
+    writeFileSync(file, String(nice));
+  } catch {
+    // a user without CAP_SYS_NICE keeps the default weight, as `nice` does
+  }
 }
 
 const onPath = (command: string) =>
