@@ -4,6 +4,7 @@ export * from './validation.ts';
 export * from './server.ts';
 export * from './ingress-errors.ts';
 export * from './db.ts';
+export { pgliteNodeFlags } from './pglite-template.ts';
 export * from './migrate.ts';
 export * from './run.ts';
 export * from './auth.ts';

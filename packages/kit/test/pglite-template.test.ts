@@ -1,15 +1,15 @@
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import t from 'tap';
 import { spawnChild } from '../src/child.ts';
-import { createPglite, startsEmpty, templateFile } from '../src/pglite-template.ts';
+import { createPglite, pgliteNodeFlags, startsEmpty, templateFile } from '../src/pglite-template.ts';
 
 /** Runs an ES module's source in a new Node process (killed after `deadlineMs`): how it ended, and its stdout. */
 async function runModule(source: string, env: Record<string, string>, deadlineMs: number) {
-  const child = spawnChild(process.execPath, ['--conditions=development', '--input-type=module', '-e', source], {
+  const child = spawnChild(process.execPath, ['--conditions=development', ...pgliteNodeFlags, '--input-type=module', '-e', source], {
     env: { ...process.env, ...env },
     cwd: import.meta.dirname,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -79,4 +79,10 @@ t.test('a PGlite database closed before any query lets its process end', async (
     await database.close();`;
   const { code, signal } = await runModule(script, {}, 30_000);
   t.same({ code, signal }, { code: 0, signal: null }, 'the process ends by itself once the database is closed');
+});
+
+t.test("the test runner starts its processes with PGlite's Node flags", async (t) => {
+  const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '../../../package.json'), 'utf8')) as { tap: { 'node-arg': string[] } };
+  for (const flag of pgliteNodeFlags) t.ok(manifest.tap['node-arg'].includes(flag), `tap's node-arg has ${flag}`);
+  t.ok(process.execArgv.some((arg) => pgliteNodeFlags.includes(arg)), 'and this process runs with them');
 });

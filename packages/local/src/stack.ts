@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
-import { describeUrl, ensurePostgresDatabase, spawnChild } from '@arch/kit';
+import { describeUrl, ensurePostgresDatabase, pgliteNodeFlags, spawnChild } from '@arch/kit';
 import type { FastifyInstance } from 'fastify';
 import { createGateway } from './gateway.ts';
 import { ingressRoutes, type ServiceName } from './routes.ts';
@@ -163,7 +163,7 @@ async function startService(
     env.AUTH_REVOKED_KEY_PREFIX = `${options.redisKeyPrefix}auth:revoked:`;
   }
 
-  const child = spawnChild(process.execPath, ['--conditions=development', join(options.root, service.entry)], {
+  const child = spawnChild(process.execPath, ['--conditions=development', ...(env.PGLITE_DIR ? pgliteNodeFlags : []), join(options.root, service.entry)], {
     cwd: options.root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
