@@ -1,9 +1,10 @@
 /**
- * The dev gateway (packages/local) and the cluster's Ingresses serve one route table: for every
- * service that exists in the workspace or has entries in `ingressRoutes`, the Ingress objects its
- * chart renders with the platform's values must be exactly the table's entries for it: name, paths,
- * rewrite-target, x-forwarded-prefix and whether forward-auth guards them. A route added on one
- * side only fails here.
+ * One route table for the dev gateway (packages/local) and the cluster's Ingresses: `ingress.routes`
+ * in each chart's values.yaml, which the gateway reads as `ingressRoutes`. For every service that
+ * exists in the workspace or has entries in the table, the Ingress objects its chart renders with the
+ * platform's values must read back to exactly the table's entries for it: name, paths,
+ * rewrite-target, x-forwarded-prefix and whether forward-auth guards them. A template or a platform
+ * value that changes a route for the cluster only fails here.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

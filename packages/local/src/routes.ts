@@ -1,9 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
 /**
- * The public URL contract, written the way the charts' Ingress objects write it: one entry per
- * Ingress, with ingress-nginx's regex paths and annotations. The dev gateway serves exactly this
- * table, and a chart test compares it with the rendered Ingresses so the two cannot drift.
+ * The public URL contract, as the charts' Ingress objects write it: one entry per Ingress, with
+ * ingress-nginx's regex paths and annotations. Its one source is each service chart's
+ * `ingress.routes` in charts/<service>/values.yaml, which the chart renders into Ingresses and the
+ * dev gateway reads here; a chart test checks that the rendered Ingresses read back to this table.
  */
 export type ServiceName = 'app' | 'auth' | 'product';
+
+/** The services with a chart, in the order the local stack starts them. */
+export const serviceNames: readonly ServiceName[] = ['app', 'auth', 'product'];
 
 export interface IngressRoute {
   /** Ingress object name suffix (the chart's `<release>-<name>`). */
@@ -19,43 +28,42 @@ export interface IngressRoute {
   forwardAuth: boolean;
 }
 
+/** The repository's charts/ folder (this file is packages/local/src/ or, built, packages/local/dist/). */
+export const chartsDir = fileURLToPath(new URL('../../../charts/', import.meta.url));
+
+/** A service chart's route table (`ingress.routes` of its values.yaml), checked entry by entry. */
+export function readChartRoutes(service: ServiceName, dir: string = chartsDir): IngressRoute[] {
+  const file = join(dir, service, 'values.yaml');
+  const values = parse(readFileSync(file, 'utf8')) as { ingress?: { routes?: unknown } } | null;
+  const routes = values?.ingress?.routes;
+  if (!Array.isArray(routes)) throw new Error(`${file}: ingress.routes must be a list of routes`);
+  return routes.map((entry: unknown, i) => asRoute(entry, service, `${file}: ingress.routes[${i}]`));
+}
+
+function asRoute(entry: unknown, service: ServiceName, where: string): IngressRoute {
+  if (typeof entry !== 'object' || entry === null) throw new Error(`${where} must be a mapping`);
+  const { name, paths, rewriteTarget, forwardedPrefix, forwardAuth } = entry as Record<string, unknown>;
+  if (typeof name !== 'string' || !/^[a-z0-9-]+$/.test(name)) throw new Error(`${where}.name must be a lower-case name`);
+  if (!Array.isArray(paths) || paths.length === 0 || !paths.every((path) => typeof path === 'string' && path.startsWith('/'))) {
+    throw new Error(`${where}.paths must be a list of paths starting with /`);
+  }
+  for (const [key, value] of Object.entries({ rewriteTarget, forwardedPrefix })) {
+    if (value !== undefined && typeof value !== 'string') throw new Error(`${where}.${key} must be a string`);
+  }
+  if (typeof forwardAuth !== 'boolean') throw new Error(`${where}.forwardAuth must be true or false`);
+  return {
+    name,
+    service,
+    paths: paths as string[],
+    ...(typeof rewriteTarget === 'string' ? { rewriteTarget } : {}),
+    ...(typeof forwardedPrefix === 'string' ? { forwardedPrefix } : {}),
+    forwardAuth,
+  };
+}
+
 // Only the public contract is routed: each service's probes, /metrics, /openapi.json and auth's
 // /verify stay on the cluster network (an unmatched path is the gateway's 404).
-export const ingressRoutes: IngressRoute[] = [
-  {
-    // Public: the liveness answer, also as the first homework's `GET /health/`.
-    name: 'app',
-    service: 'app',
-    paths: ['/otusapp/(health/?)$'],
-    rewriteTarget: '/$1',
-    forwardedPrefix: '/otusapp',
-    forwardAuth: false,
-  },
-  {
-    // The profiles: a request gets here only with a token the auth service accepts.
-    name: 'app-protected',
-    service: 'app',
-    paths: ['/otusapp/(user(/[^/]*)?/?)$'],
-    rewriteTarget: '/$1',
-    forwardedPrefix: '/otusapp',
-    forwardAuth: true,
-  },
-  {
-    name: 'auth',
-    service: 'auth',
-    paths: ['/auth/(register|login|logout|jwks\\.json)/?$'],
-    rewriteTarget: '/$1',
-    forwardedPrefix: '/auth',
-    forwardAuth: false,
-  },
-  {
-    name: 'product',
-    service: 'product',
-    // service-local paths are the public ones; admin writes are checked by the service itself
-    paths: ['/products(/[^/]*|/search)?/?$'],
-    forwardAuth: false,
-  },
-];
+export const ingressRoutes: IngressRoute[] = serviceNames.flatMap((service) => readChartRoutes(service));
 
 /** The auth service's forward-auth endpoint (the Ingress `auth-url` is `http://<auth service>/verify`). */
 export const forwardAuthPath = '/verify';
