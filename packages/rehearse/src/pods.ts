@@ -124,7 +124,8 @@ class ContainerRun {
     child.once('exit', () => children.delete(child));
     this.exitCode = null;
     const keep = (chunk: Buffer) => {
-      this.log.write(chunk);
+      // output can still arrive after 'exit' (the pipes drain later), when the pod's log is closed
+      if (!this.log.writableEnded) this.log.write(chunk);
       for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.tail.push(line);
       while (this.tail.length > 60) this.tail.shift();
     };
@@ -134,7 +135,7 @@ class ContainerRun {
       child.once('exit', (code, signal) => {
         this.exitCode = code ?? 128 + (signal === 'SIGKILL' ? 9 : 15);
         this.ready = false;
-        this.log.write(`--- exited ${code ?? signal}\n`);
+        if (!this.log.writableEnded) this.log.write(`--- exited ${code ?? signal}\n`);
         resolve();
       }),
     );
