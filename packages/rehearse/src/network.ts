@@ -124,9 +124,21 @@ export class ClusterNetwork {
     return [...this.flows.values()];
   }
 
-  endpointsOf(service: ServiceRecord): PodEndpoint[] {
+  /**
+   * The pods a Service sends `port` to: selected, running and ready. As Kubernetes' EndpointSlice
+   * controller does, a pod that has no container port of a named targetPort is not an endpoint for
+   * it (a helm test pod or a Job pod carrying the Service's selector labels gets no traffic).
+   */
+  endpointsOf(service: ServiceRecord, port?: ServicePort): PodEndpoint[] {
+    const named = port && typeof port.targetPort === 'string' && !/^\d+$/.test(port.targetPort) ? port.targetPort : undefined;
     return [...this.pods.values()].filter(
-      (pod) => pod.running && pod.namespace === service.namespace && (pod.ready || service.publishNotReadyAddresses) && Object.keys(service.selector).length > 0 && selects({ matchLabels: service.selector }, pod.labels),
+      (pod) =>
+        pod.running &&
+        pod.namespace === service.namespace &&
+        (pod.ready || service.publishNotReadyAddresses) &&
+        Object.keys(service.selector).length > 0 &&
+        selects({ matchLabels: service.selector }, pod.labels) &&
+        (named === undefined || pod.ports[named] !== undefined),
     );
   }
 
@@ -148,7 +160,7 @@ export class ClusterNetwork {
     const host = serviceAddress(client.index, service.index);
     for (const port of service.ports) {
       await this.listen(host, port.port, (socket) => {
-        const target = this.pickEndpoint(service);
+        const target = this.pickEndpoint(service, port);
         if (!target) {
           this.record(client, undefined, service.name, port.port, false, 'no ready endpoint');
           socket.destroy();
@@ -165,8 +177,8 @@ export class ClusterNetwork {
     }
   }
 
-  private pickEndpoint(service: ServiceRecord): PodEndpoint | undefined {
-    const endpoints = this.endpointsOf(service);
+  private pickEndpoint(service: ServiceRecord, port: ServicePort): PodEndpoint | undefined {
+    const endpoints = this.endpointsOf(service, port);
     if (endpoints.length === 0) return undefined;
     const id = key(service.namespace, service.name);
     const next = (this.roundRobin.get(id) ?? 0) % endpoints.length;
