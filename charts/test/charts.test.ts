@@ -23,6 +23,8 @@ const ciValues = (chart: string) => {
 const platformValues = (chart: ServiceChart) => `deploy/platform/${chart}.yaml`;
 
 /** Every render of the suite, once: [chart, label, objects]. */
+/** Each chart's feature test (charts/<chart>/files/tests/<name>.js, run by `helm test`). */
+const features: Record<ServiceChart, string> = { app: 'owner-only', auth: 'register-login-verify', product: 'search-cache' };
 const renders = new Map<string, K8sObject[]>();
 const render = (chart: ServiceChart, values: string[] = []) => {
   const key = `${chart} ${values.join(' ') || '(defaults)'}`;
@@ -260,11 +262,28 @@ for (const chart of serviceCharts) {
     t.match(field(database, 'spec.ingress.0'), { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': chart } } }], ports: [{ port: 'postgres' }] });
   });
 
-  t.test(`${chart}: helm test pods GET the service through its Service`, async (t) => {
+  t.test(`${chart}: helm test pods GET the probes and exercise the service's feature through its Service`, async (t) => {
     const tests = byKind(render(chart), 'Pod').filter((pod) => pod.metadata.annotations?.['helm.sh/hook'] === 'test');
-    const urls = tests.map((pod) => podSpec(pod).containers[0]!.command?.at(-1));
-    t.same(urls, [`http://${chart}:8000/health`, `http://${chart}:8000/ready`]);
+    const probes = tests.filter((pod) => !pod.metadata.name.startsWith(`${chart}-test-${features[chart]}`));
+    t.same(probes.map((pod) => podSpec(pod).containers[0]!.command?.at(-1)), [`http://${chart}:8000/health`, `http://${chart}:8000/ready`]);
+    const feature = find(tests, 'Pod', `${chart}-test-${features[chart]}`);
+    const container = podSpec(feature).containers[0]!;
+    const env = Object.fromEntries((container.env ?? []).map((entry) => [entry.name, entry.value]));
+    t.equal(env.SERVICE_URL, `http://${chart}:8000`, 'the feature test talks to the Service');
+    const script = container.command?.at(-1) ?? '';
+    t.match(script, readFileSync(join(repoRoot, 'charts', chart, 'files', 'tests', `${features[chart]}.js`), 'utf8').trim(), "its script is the chart's file");
+    t.match(script, /const newUser = async/, 'after the shared helpers');
+    if (chart === 'app') t.equal(env.AUTH_URL, 'http://auth.arch.svc.cluster.local:8000', 'its users come from the auth service');
+    if (chart === 'product') t.equal(env.CACHE_EXPECTED, 'HIT', 'the platform caches searches');
     for (const pod of tests) t.match(podSpec(pod).containers[0]!.securityContext, { readOnlyRootFilesystem: true, runAsNonRoot: true });
+    if (chart === 'product') {
+      const cacheOff = find(render(chart, ['charts/product/ci/cache-off-values.yaml']), 'Pod', `${chart}-test-${features[chart]}`);
+      t.match(podSpec(cacheOff).containers[0]!.env, [{ name: 'CACHE_EXPECTED', value: 'BYPASS' }], 'with the cache off, every search bypasses it');
+    }
+    if (chart === 'app') {
+      const open = byKind(render(chart, ['charts/app/ci/auth-off-values.yaml']), 'Pod').map((pod) => pod.metadata.name);
+      t.notOk(open.includes(`${chart}-test-${features[chart]}`), 'no owner check where auth is off');
+    }
   });
 
   t.test(`${chart}: the schema refuses what would be a mistake`, async (t) => {

@@ -111,10 +111,31 @@ spec:
 {{- if gt $i 0 }}
 ---
 {{- end }}
+{{- $name := trimPrefix "/" $path | replace "/" "-" | replace "." "-" }}
+{{- include "common.testPod" (dict "ctx" $root "name" $name "command" (list "node" "-e" (include "common.httpCheckScript" $root) (printf "http://%s:%v%s" $fullname $root.Values.service.port $path))) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+A helm test pod that exercises a feature of the service through its Service: the chart's script
+(async JavaScript, run by the service image's node) after the helpers of common.testClient, with
+SERVICE_URL and the given env. (dict "ctx" . "name" "register-login-verify" "script" "..." "env" (dict))
+*/}}
+{{- define "common.featureTest" -}}
+{{- $root := .ctx }}
+{{- $script := printf "%s\n(async () => {\n%s\n})().then(() => process.exit(0), (err) => fail(err.cause ? `${err.message}: ${err.cause.message ?? err.cause}` : err.message));" (include "common.testClient" $root) .script }}
+{{- $env := merge (dict "SERVICE_URL" (printf "http://%s:%v" (include "common.fullname" $root) $root.Values.service.port)) (.env | default dict) }}
+{{- include "common.testPod" (dict "ctx" $root "name" .name "command" (list "node" "-e" $script) "env" $env) }}
+{{- end }}
+
+{{/* One helm test pod: (dict "ctx" . "name" "health" "command" (list ...) "env" (dict ...)) */}}
+{{- define "common.testPod" -}}
+{{- $root := .ctx }}
 apiVersion: v1
 kind: Pod
 metadata:
-  name: {{ printf "%s-test-%s" $fullname (trimPrefix "/" $path | replace "/" "-" | replace "." "-") | trunc 63 | trimSuffix "-" }}
+  name: {{ printf "%s-test-%s" (include "common.fullname" $root) .name | trunc 63 | trimSuffix "-" }}
   labels:
     {{- include "common.componentLabels" (dict "ctx" $root "component" "test") | nindent 4 }}
   annotations:
@@ -131,15 +152,51 @@ spec:
   securityContext:
     {{- include "common.podSecurityContext" $root | nindent 4 }}
   containers:
-    - name: get
+    - name: check
       image: {{ include "common.image" (dict "ctx" $root "image" $root.Values.image) }}
       imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-      command: ["node", "-e", {{ include "common.httpCheckScript" $root | quote }}, {{ printf "http://%s:%v%s" $fullname $root.Values.service.port $path | quote }}]
+      command:
+        {{- range .command }}
+        - {{ . | quote }}
+        {{- end }}
+      {{- with .env }}
+      env:
+        {{- range $name, $value := . }}
+        - name: {{ $name }}
+          value: {{ $value | quote }}
+        {{- end }}
+      {{- end }}
       resources:
         requests: {cpu: 10m, memory: 32Mi}
         limits: {memory: 96Mi}
       securityContext:
         {{- include "common.containerSecurityContext" $root | nindent 8 }}
 {{- end }}
-{{- end }}
+
+{{/*
+What the feature test scripts share: check(ok, what) prints ok or fails the pod, call(url, {method,
+token, body}) answers {status, headers, text, json}, newUser(authUrl, label) registers and logs in a
+new user ({id, username, token}).
+*/}}
+{{- define "common.testClient" -}}
+const fail = (what) => { console.error(`FAIL ${what}`); process.exit(1); };
+const check = (ok, what) => { if (!ok) fail(what); console.log(`ok ${what}`); };
+const call = async (url, { method = 'GET', token, body } = {}) => {
+  const headers = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: AbortSignal.timeout(10000) });
+  const text = await response.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: response.status, headers: response.headers, text, json };
+};
+const said = (answer) => `${answer.status} ${answer.text.slice(0, 200)}`;
+const newUser = async (authUrl, label) => {
+  const username = `helm-test-${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const password = `Helm-test-${Math.random().toString(36).slice(2, 10)}1`;
+  const registered = await call(`${authUrl}/register`, { method: 'POST', body: { username, password, email: `${username}@example.com` } });
+  check(registered.status === 201 && registered.json?.id !== undefined, `register ${username}: ${said(registered)}`);
+  const loggedIn = await call(`${authUrl}/login`, { method: 'POST', body: { username, password } });
+  check(loggedIn.status === 200 && typeof loggedIn.json?.accessToken === 'string', `login ${username}: ${loggedIn.status}`);
+  return { id: registered.json.id, username, token: loggedIn.json.accessToken };
+};
 {{- end }}
