@@ -264,25 +264,25 @@ for (const chart of serviceCharts) {
 
   t.test(`${chart}: helm test pods GET the probes and exercise the service's feature through its Service`, async (t) => {
     const tests = byKind(render(chart), 'Pod').filter((pod) => pod.metadata.annotations?.['helm.sh/hook'] === 'test');
-    const probes = tests.filter((pod) => !pod.metadata.name.startsWith(`${chart}-test-${features[chart]}`));
+    const featurePod = `${chart}-test-${features[chart]}`;
+    const probes = tests.filter((pod) => pod.metadata.name !== featurePod);
     t.same(probes.map((pod) => podSpec(pod).containers[0]!.command?.at(-1)), [`http://${chart}:8000/health`, `http://${chart}:8000/ready`]);
-    const feature = find(tests, 'Pod', `${chart}-test-${features[chart]}`);
-    const container = podSpec(feature).containers[0]!;
+    const container = podSpec(find(tests, 'Pod', featurePod)).containers[0]!;
     const env = Object.fromEntries((container.env ?? []).map((entry) => [entry.name, entry.value]));
     t.equal(env.SERVICE_URL, `http://${chart}:8000`, 'the feature test talks to the Service');
     const script = container.command?.at(-1) ?? '';
     t.match(script, readFileSync(join(repoRoot, 'charts', chart, 'files', 'tests', `${features[chart]}.js`), 'utf8').trim(), "its script is the chart's file");
     t.match(script, /const newUser = async/, 'after the shared helpers');
-    if (chart === 'app') t.equal(env.AUTH_URL, 'http://auth.arch.svc.cluster.local:8000', 'its users come from the auth service');
-    if (chart === 'product') t.equal(env.CACHE_EXPECTED, 'HIT', 'the platform caches searches');
     for (const pod of tests) t.match(podSpec(pod).containers[0]!.securityContext, { readOnlyRootFilesystem: true, runAsNonRoot: true });
-    if (chart === 'product') {
-      const cacheOff = find(render(chart, ['charts/product/ci/cache-off-values.yaml']), 'Pod', `${chart}-test-${features[chart]}`);
-      t.match(podSpec(cacheOff).containers[0]!.env, [{ name: 'CACHE_EXPECTED', value: 'BYPASS' }], 'with the cache off, every search bypasses it');
-    }
     if (chart === 'app') {
+      t.equal(env.AUTH_URL, 'http://auth.arch.svc.cluster.local:8000', 'its users come from the auth service');
       const open = byKind(render(chart, ['charts/app/ci/auth-off-values.yaml']), 'Pod').map((pod) => pod.metadata.name);
-      t.notOk(open.includes(`${chart}-test-${features[chart]}`), 'no owner check where auth is off');
+      t.notOk(open.includes(featurePod), 'no owner check where auth is off');
+    }
+    if (chart === 'product') {
+      t.equal(env.CACHE_EXPECTED, 'HIT', 'the platform caches searches');
+      const cacheOff = find(render(chart, ['charts/product/ci/cache-off-values.yaml']), 'Pod', featurePod);
+      t.match(podSpec(cacheOff).containers[0]!.env, [{ name: 'CACHE_EXPECTED', value: 'BYPASS' }], 'with the cache off, every search bypasses it');
     }
   });
 
