@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse as parseYaml } from 'yaml';
+import { chartNames, readmePath, renderChartReadme, valueDocs } from '../../scripts/chart-docs.ts';
 import { allSchemas, renderSchema, schemaPath } from '../../scripts/chart-schemas.ts';
 import { chartWorkspace, helmNoise, repoRoot, serviceCharts, type K8sObject, type ServiceChart } from './lib/helm.ts';
 import { byKind, credentialFindings, field, find, podSpec, podTemplateKinds, validateObject, type Container, type EnvVar } from './lib/objects.ts';
@@ -43,6 +44,23 @@ t.test('values.schema.json files are what scripts/chart-schemas.ts writes', asyn
   for (const [chart, schema] of Object.entries(allSchemas())) {
     t.equal(readFileSync(schemaPath(chart), 'utf8'), renderSchema(schema), `${chart}: run pnpm charts:schema`);
   }
+});
+
+t.test('every chart has a README.md that is what scripts/chart-docs.ts writes, and every value a description', async (t) => {
+  t.same(chartNames(), ['app', 'auth', 'common', 'postgres', 'product', 'redis', 'stresstest']);
+  for (const chart of chartNames()) {
+    const { docs, undocumented } = valueDocs(readFileSync(join(repoRoot, 'charts', chart, 'values.yaml'), 'utf8'));
+    t.same(undocumented, [], `${chart}: every value (or one of its parents) has a "# -- " comment`);
+    t.equal(readFileSync(readmePath(chart), 'utf8'), renderChartReadme(chart), `${chart}: run pnpm charts:docs`);
+    if (chart !== 'common') t.ok(docs.length > 5, `${chart}: its values are in the table`);
+    const meta = parseYaml(readFileSync(join(repoRoot, 'charts', chart, 'Chart.yaml'), 'utf8')) as { kubeVersion?: string };
+    // the pods' preStop uses the sleep action (beta and on by default since Kubernetes 1.30)
+    t.equal(meta.kubeVersion, '>=1.30.0-0', `${chart}: Chart.yaml says which Kubernetes it needs`);
+  }
+  const app = renderChartReadme('app');
+  t.match(app, /helm upgrade --install app charts\/app -n arch --create-namespace -f deploy\/platform\/app.yaml/, 'the install commands are the README\'s, for this chart');
+  t.match(app, /\| `replicaCount` \| int \| `2` \| Pods when autoscaling is off/, 'a value is a row: key, type, default, description');
+  t.notMatch(app, /<release>/, 'placeholders are escaped, not read as HTML');
 });
 
 t.test('helm lint --strict passes on every chart and values file', async (t) => {

@@ -6,14 +6,11 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { helmNoise, parseManifests, runHelm } from '../../../../charts/test/lib/helm.ts';
+import { standaloneBlock } from '../../../../scripts/chart-docs.ts';
 
 /** The helm commands of the README's fenced block after the line that starts `Without skaffold`. */
 export function readmeHelmCommands(readme: string): string[] {
-  const start = readme.search(/^Without skaffold/m);
-  if (start === -1) return [];
-  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(start))?.[1] ?? '';
-  return block
-    .split('\n')
+  return standaloneBlock(readme)
     .map((line) => line.replace(/\s+#.*$/, '').trim())
     .filter((line) => line.startsWith('helm '));
 }
