@@ -9,7 +9,7 @@ import helmet from '@fastify/helmet';
 import helmetHeaders from 'helmet';
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { HttpError, isUnavailableError, type ApiError } from './errors.ts';
+import { badRequest, HttpError, isUnavailableError, type ApiError } from './errors.ts';
 import { createValidatorCompiler, describeValidationError } from './validation.ts';
 import { registerIngressErrors } from './ingress-errors.ts';
 import type { BaseConfig } from './config.ts';
@@ -144,6 +144,12 @@ export async function createServer(options: ServerOptions): Promise<App> {
   });
 
   await registerSecurityHeaders(app, config.CORS_ORIGINS);
+  // After the security headers' hooks, so the refusal carries them. A query that is not valid percent-encoding is the caller's mistake, answered 400 as the dev
+  // gateway does, not parsed into whatever the lenient parser makes of it.
+  app.addHook('onRequest', async (request) => {
+    const at = request.url.indexOf('?');
+    if (at !== -1 && !isPercentEncoded(request.url.slice(at + 1))) throw badRequest('request query is not valid percent-encoding');
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -233,6 +239,16 @@ export async function registerSecurityHeaders(app: FastifyInstance, corsOrigins:
  * state `total` (open), `idle` and `waiting` (requests queued for a connection), and
  * `db_pool_max_connections`. In use = total - idle; waiting above 0 means the pool is the bottleneck.
  */
+/** Whether text decodes as percent-encoding (`%zz` or a lone `%` does not). */
+export function isPercentEncoded(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function registerDatabasePoolMetrics(app: App, poolStats: () => PoolStats): void {
   const { client } = app.metrics;
   // The registry is the process's; a second server in the same process (tests) takes the names over.

@@ -155,7 +155,7 @@ t.test('credentials never reach the logs', async (t) => {
   t.match(lines.join(''), /\[redacted\]/);
 });
 
-t.test('the router refusals are {code, message} too: a bad percent-encoding, an over-long path parameter', async (t) => {
+t.test('the router refusals are {code, message} too: a bad percent-encoding in the path or the query, an over-long path parameter', async (t) => {
   const app = await build();
   t.teardown(() => app.close());
   const long = await app.inject(`/things/${'x'.repeat(150)}`);
@@ -164,6 +164,14 @@ t.test('the router refusals are {code, message} too: a bad percent-encoding, an 
   const bad = await app.inject('/things/%E0%A4%A');
   t.equal(bad.statusCode, 400);
   t.same(bad.json(), { code: 400, message: 'request path is not a valid URL (bad percent-encoding)' });
+  for (const query of ['%zz', 'q=%', 'a=1&b=%E0%A4%A']) {
+    const answer = await app.inject(`/health?${query}`);
+    t.equal(answer.statusCode, 400, `?${query}: 400`);
+    t.same(answer.json(), { code: 400, message: 'request query is not valid percent-encoding' });
+    t.equal(answer.headers['x-content-type-options'], 'nosniff', `?${query}: with the security headers`);
+    t.ok(answer.headers['x-request-id'], `?${query}: with a request id`);
+  }
+  t.equal((await app.inject('/health?q=%C3%A9+x&empty=')).statusCode, 200, 'a well-encoded query passes');
 });
 
 t.test('security headers on every answer, errors included; no HSTS on plain HTTP', async (t) => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
-import { clientErrorHandler, frameworkError, registerSecurityHeaders, securityHeaders, toApiError } from '@arch/kit';
+import { clientErrorHandler, frameworkError, isPercentEncoded, registerSecurityHeaders, securityHeaders, toApiError } from '@arch/kit';
 import { authResponseHeaders, compileRoutes, forwardAuthPath, matchRoute, type IngressRoute, type ServiceName } from './routes.ts';
 
 export interface GatewayOptions {
@@ -309,15 +309,6 @@ export function normalizePath(path: string): string | undefined {
   }
   const normalized = posix.normalize(decoded.replace(/\/{2,}/g, '/'));
   return normalized.startsWith('/') ? normalized : `/${normalized}`;
-}
-
-function isPercentEncoded(text: string): boolean {
-  try {
-    decodeURIComponent(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Back to a URL path: what decoding turned into `?` or `#` must not become a query or a fragment. */
