@@ -176,3 +176,19 @@ for (const store of testStores()) {
     t.equal((await login(app, other.username, other.password, { 'x-forwarded-for': '198.51.100.201' })).statusCode, 429, 'after the burst, the right password is refused');
   });
 }
+
+t.test('password hashing leaves libuv threads for I/O: a burst of logins cannot starve DNS and new database connections', async (t) => {
+  const { lookup } = await import('node:dns/promises');
+  const { PARALLEL_DERIVATIONS } = await import('../src/accounts/passwords.ts');
+  const hasher = createPasswordHasher(14);
+  const stored = await hasher.hash('Right-password-1');
+  const order: string[] = [];
+  // ten verifications at once, as ten parallel logins start them; libuv has 4 threads
+  const burst = Array.from({ length: 10 }, (_, i) => hasher.verify(`guess-${i}`, stored).then(() => order.push(`verify ${i}`)));
+  await new Promise((resolve) => setImmediate(resolve)); // every derivation that may start has started
+  // a lookup is a thread-pool job too: it must not wait for the hashes in front of it
+  await lookup('localhost').then(() => order.push('dns lookup'));
+  await Promise.all(burst);
+  t.ok(PARALLEL_DERIVATIONS < 4, 'fewer derivations at once than libuv has threads');
+  t.equal(order[0], 'dns lookup', `the lookup was answered before any hash finished (${order.slice(0, 3).join(', ')}…)`);
+});

@@ -1,6 +1,7 @@
 // Password hashing with scrypt (node:crypto), memory-hard. A hash records its own parameters,
 // so raising the cost later keeps every stored hash verifiable.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import pLimit from 'p-limit';
 
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
@@ -9,13 +10,25 @@ const BLOCK_SIZE = 8;
 const PARALLELISM = 3;
 const FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
 
+/**
+ * scrypt runs on libuv's thread pool (4 threads), where DNS lookups and Postgres' SCRAM handshake
+ * run too: a burst of logins hashing on every thread made a new database connection wait for
+ * seconds and time out (a 503 to the caller). At most this many derivations run at once; the other
+ * requests queue for their turn and the pool keeps threads for I/O.
+ */
+export const PARALLEL_DERIVATIONS = 2;
+const derivations = pLimit(PARALLEL_DERIVATIONS);
+
 function derive(password: string, salt: Buffer, options: ScryptOptions, length: number): Promise<Buffer> {
   const N = options.N ?? 2 ** 15;
   const r = options.r ?? BLOCK_SIZE;
-  return new Promise((resolve, reject) => {
-    // maxmem must exceed 128·N·r, or Node refuses the parameters.
-    scrypt(password.normalize('NFC'), salt, length, { ...options, maxmem: 256 * N * r }, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  return derivations(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        // maxmem must exceed 128·N·r, or Node refuses the parameters.
+        scrypt(password.normalize('NFC'), salt, length, { ...options, maxmem: 256 * N * r }, (err, key) => (err ? reject(err) : resolve(key)));
+      }),
+  );
 }
 
 export interface PasswordHasher {
