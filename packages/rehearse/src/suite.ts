@@ -1,6 +1,7 @@
 // The checks run against each rehearsed install, in an order that makes traffic before the
 // Prometheus panels are asked and that lets every flow be seen before the policy verdict.
 import { configSourceOf } from './env.ts';
+import { expectContinueCheck, internalEndpointsCheck, loginBurstCheck, malformedQueryCheck, tokenClaimsCheck } from './checks/attacks.ts';
 import { edge401Check, edge403Check } from './checks/edge.ts';
 import { flowsCheck } from './checks/flows.ts';
 import { logoutAppCheck, logoutProductCheck } from './checks/logout.ts';
@@ -23,6 +24,23 @@ async function withPrometheus(rehearsed: Rehearsed, report: Report, traffic: () 
   }
 }
 
+/** The outside attacks through the edge, with the limits and the key the auth release was rendered with. */
+async function attackChecks({ baseUrl, cluster }: Rehearsed, report: Report): Promise<void> {
+  const sources = configSourceOf(cluster.objects);
+  const config = sources.configMap('auth') ?? {};
+  const secret = sources.secret('auth') ?? {};
+  await report.check('edge-internal-endpoints-hidden', () => internalEndpointsCheck(baseUrl));
+  await report.check('edge-expect-100-continue', () => expectContinueCheck(baseUrl));
+  await report.check('edge-malformed-query-400', () => malformedQueryCheck(baseUrl));
+  await report.check('edge-token-claims-required', async () => {
+    const [privateKeyPem, issuer, audience] = [secret.JWT_PRIVATE_KEY, config.JWT_ISSUER, config.JWT_AUDIENCE];
+    if (!privateKeyPem || !issuer || !audience) return { ok: false, detail: 'the auth release renders no JWT_PRIVATE_KEY, JWT_ISSUER or JWT_AUDIENCE' };
+    return tokenClaimsCheck(baseUrl, { privateKeyPem, issuer, audience });
+  });
+  // from an address of its own: the locked-out client address is the burst's, not the other checks'
+  await report.check('edge-login-burst-limited', () => loginBurstCheck(baseUrl, Number(config.LOGIN_MAX_FAILURES ?? 10), '127.250.0.1'));
+}
+
 export async function defaultChecks(rehearsed: Rehearsed, report: Report): Promise<void> {
   const { baseUrl, cluster, platform } = rehearsed;
   const admin = configSourceOf(cluster.objects).secret('auth');
@@ -33,6 +51,7 @@ export async function defaultChecks(rehearsed: Rehearsed, report: Report): Promi
     await report.check('edge-403-json', () => edge403Check(baseUrl));
     await report.check('logout-honoured-by-product', () => logoutProductCheck(baseUrl, { username: admin?.ADMIN_USERNAME ?? 'admin', password: admin?.ADMIN_PASSWORD ?? '' }));
     await report.check('logout-honoured-by-app', () => logoutAppCheck(baseUrl, appUrl));
+    await attackChecks(rehearsed, report);
     // a few seconds of the observability proof's own rounds, so every rate has two scrapes
     const log = new TrafficLog();
     await report.time('traffic for the panels', () => runFor(8000, 2, 200, async () => {

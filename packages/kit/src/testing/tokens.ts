@@ -1,6 +1,6 @@
 // Tokens for tests: an Ed25519 key pair that signs JWTs shaped like the auth service's, plus the
 // ways to spoil one (tampered, alg none, expired, foreign issuer…) that attack tests need.
-import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { describeEd25519Key } from '../auth.ts';
 
 export interface TestClaims {
@@ -27,8 +27,11 @@ export interface TestSigner {
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-export function createTestSigner(defaults: { issuer?: string; audience?: string } = {}): TestSigner {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+/** A signer with a new key pair, or with a deployment's own key (`privateKeyPem`), e.g. to forge claims against it. */
+export function createTestSigner(defaults: { issuer?: string; audience?: string; privateKeyPem?: string } = {}): TestSigner {
+  const { privateKey, publicKey } = defaults.privateKeyPem
+    ? { privateKey: createPrivateKey(defaults.privateKeyPem), publicKey: createPublicKey(defaults.privateKeyPem) }
+    : generateKeyPairSync('ed25519');
   const { kid, publicKeyPem, jwk } = describeEd25519Key(publicKey);
   return {
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),

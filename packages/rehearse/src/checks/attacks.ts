@@ -1,0 +1,125 @@
+// The outside attacks that once broke the platform, replayed through the edge (nginx as
+// ingress-nginx runs it) against the rendered services: each must get the answer a client of
+// arch.homework is owed, as it does through the dev gateway of `pnpm start`.
+import { request } from 'node:http';
+import { createTestSigner } from '@arch/kit/testing';
+import { call, describe, isJsonError, newUser, type Answer } from './client.ts';
+
+type Verdict = { ok: boolean; detail: string };
+
+/**
+ * One request over node:http, which (unlike fetch) sends any Expect header and can leave from a
+ * chosen local address: the login limit counts per client address, so a burst from its own address
+ * locks out nobody else of the rehearsal.
+ */
+export function rawCall(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; localAddress?: string } = {}): Promise<Answer & { headers: Record<string, string | string[] | undefined> }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: target.hostname,
+        port: target.port || 80,
+        path: `${target.pathname}${target.search}`,
+        method: options.method ?? 'GET',
+        headers: { ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        timeout: 15_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // not JSON: kept as text
+          }
+          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body, text, headers: res.headers });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within 15 s`)));
+    req.on('error', reject);
+    const expectsContinue = options.headers?.expect?.toLowerCase() === '100-continue';
+    // with Expect: 100-continue the body waits for the 100; a refusal (413) comes instead and ends it
+    if (options.body !== undefined && expectsContinue) req.on('continue', () => req.end(options.body));
+    else req.end(options.body);
+  });
+}
+
+/** A burst of parallel wrong passwords for one account gets at most `maxFailures` password checks. */
+export async function loginBurstCheck(baseUrl: string, maxFailures: number, clientAddress: string): Promise<Verdict> {
+  const victim = await newUser(baseUrl, 'burst');
+  const login = (password: string) =>
+    rawCall(`${baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: victim.username, password }), localAddress: clientAddress });
+  const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => login(`wrong-guess-${i}`)));
+  const counts = new Map<number, number>();
+  for (const answer of answers) counts.set(answer.status, (counts.get(answer.status) ?? 0) + 1);
+  const checked = counts.get(401) ?? 0;
+  const limited = answers.filter((answer) => isJsonError(answer, 429) && answer.headers['retry-after'] !== undefined).length;
+  const right = await login('Rehearsal-pass1');
+  return {
+    ok: checked <= maxFailures && checked + limited === answers.length && isJsonError(right, 429),
+    detail: [
+      `50 parallel wrong passwords from ${clientAddress}: ${[...counts].map(([status, n]) => `${status} ×${n}`).join(', ')} (LOGIN_MAX_FAILURES ${maxFailures}; every other answer must be a JSON 429 with Retry-After)`,
+      describe('then the right password', right),
+    ].join('\n'),
+  };
+}
+
+/** Only the public contract is routed: metrics, OpenAPI, readiness and forward-auth stay inside. */
+export async function internalEndpointsCheck(baseUrl: string): Promise<Verdict> {
+  const paths = ['/otusapp/metrics', '/auth/metrics', '/otusapp/openapi.json', '/auth/openapi.json', '/otusapp/ready', '/auth/ready', '/auth/verify', '/metrics', '/openapi.json'];
+  const answers = await Promise.all(paths.map(async (path) => [`GET ${path}`, await call(`${baseUrl}${path}`)] as const));
+  return { ok: answers.every(([, answer]) => isJsonError(answer, 404)), detail: answers.map(([what, answer]) => describe(what, answer)).join('\n') };
+}
+
+/** `Expect: 100-continue` (curl sends it for bodies over 1 MB) is honoured: a small GET passes, a big body is a JSON 413. */
+export async function expectContinueCheck(baseUrl: string): Promise<Verdict> {
+  const health = await rawCall(`${baseUrl}/otusapp/health`, { headers: { expect: '100-continue' } });
+  const big = await rawCall(`${baseUrl}/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', expect: '100-continue' },
+    body: JSON.stringify({ username: 'big', password: 'x'.repeat(2 * 1024 * 1024), email: 'big@example.com' }),
+  });
+  const healthy = health.status === 200 && (health.body as { status?: unknown } | undefined)?.status === 'OK';
+  return { ok: healthy && isJsonError(big, 413), detail: [describe('GET /otusapp/health with Expect: 100-continue', health), describe('POST /auth/register, 2 MiB, Expect: 100-continue', big)].join('\n') };
+}
+
+/** A query that is not valid percent-encoding is a JSON 400 from whichever service it reaches. */
+export async function malformedQueryCheck(baseUrl: string): Promise<Verdict> {
+  const answers = await Promise.all(['/otusapp/health?%zz', '/products?q=%', '/auth/jwks.json?a=%E0%A4%A'].map(async (path) => [`GET ${path}`, await rawCall(`${baseUrl}${path}`)] as const));
+  return { ok: answers.every(([, answer]) => isJsonError(answer, 400)), detail: answers.map(([what, answer]) => describe(what, answer)).join('\n') };
+}
+
+/**
+ * Tokens signed with the deployment's own key but with a claim missing or wrong are refused by
+ * forward-auth and by the services behind it; the same signer's well-formed token is accepted,
+ * which shows the key is the real one.
+ */
+export async function tokenClaimsCheck(baseUrl: string, jwt: { privateKeyPem: string; issuer: string; audience: string }): Promise<Verdict> {
+  const signer = createTestSigner({ privateKeyPem: jwt.privateKeyPem, issuer: jwt.issuer, audience: jwt.audience });
+  const user = await newUser(baseUrl, 'claims');
+  const own = { sub: user.id, name: user.username, role: 'user' };
+  const now = Math.floor(Date.now() / 1000);
+  const control = await call(`${baseUrl}/otusapp/user/${user.id}`, { token: signer.token(own) });
+  const spoiled: [string, string][] = [
+    ['no iss', signer.token({ ...own, iss: undefined })],
+    ['no aud', signer.token({ ...own, aud: undefined })],
+    ['no jti', signer.token({ ...own, jti: undefined })],
+    ['iat an hour ahead', signer.token({ ...own, iat: now + 3600, exp: now + 4500 })],
+    ['an account that does not exist', signer.token({ sub: '987654321', name: 'nobody-here', role: 'admin' })],
+  ];
+  const answers: [string, Answer][] = [];
+  for (const [what, token] of spoiled) {
+    answers.push([`GET /otusapp/user/${user.id}, ${what}`, await call(`${baseUrl}/otusapp/user/${user.id}`, { token })]);
+    answers.push([`POST /products, ${what}`, await call(`${baseUrl}/products`, { method: 'POST', token, body: { name: 'x', category: 'x', price: '1.00' } })]);
+  }
+  return {
+    ok: control.status !== 401 && control.status < 500 && answers.every(([, answer]) => isJsonError(answer, 401)),
+    detail: [describe("the same key's well-formed token (not 401)", control), ...answers.map(([what, answer]) => describe(what, answer))].join('\n'),
+  };
+}
