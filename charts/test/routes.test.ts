@@ -87,7 +87,7 @@ t.test("the controller's own refusals go to the error backend; one catch-all Ing
     const objects = workspace.render(service, { release: service, values: [`deploy/platform/${service}.yaml`] });
     for (const ingress of byKind(objects, 'Ingress')) {
       const name = ingress.metadata.name;
-      t.equal(annotation(ingress, 'default-backend'), 'auth', `${name}: the auth service answers its error pages`);
+      t.equal(annotation(ingress, 'default-backend'), 'auth-errors', `${name}: the auth release's error pages Service answers them`);
       const codes = annotation(ingress, 'custom-http-errors')?.split(',') ?? [];
       if (isCatchAll(ingress)) {
         catchAlls.push(name);
@@ -102,5 +102,15 @@ t.test("the controller's own refusals go to the error backend; one catch-all Ing
   }
   t.same(catchAlls, ['app-catch-all'], 'exactly one chart owns the catch-all (ingress-nginx refuses a host and path twice)');
   const alone = workspace.render('app', { values: ['deploy/platform/app.yaml', 'charts/app/ci/auth-off-values.yaml'] });
-  t.ok(byKind(alone, 'Ingress').every((ingress) => annotation(ingress, 'default-backend') === 'app'), 'without the auth service, the app answers its own');
+  t.ok(byKind(alone, 'Ingress').every((ingress) => annotation(ingress, 'default-backend') === 'app-errors'), 'without the auth service, the app answers its own');
+  // the error pages' Service keeps pods that fail readiness: a database outage still gets JSON
+  for (const [service, objects] of [['auth', workspace.render('auth', { release: 'auth', values: ['deploy/platform/auth.yaml'] })], ['app', alone]] as const) {
+    const services = byKind(objects, 'Service');
+    const main = services.find((object) => object.metadata.name === service);
+    const errors = services.find((object) => object.metadata.name === `${service}-errors`);
+    t.equal(field(errors, 'spec.publishNotReadyAddresses'), true, `${service}-errors publishes pods that are not ready`);
+    t.same(field(errors, 'spec.selector'), field(main, 'spec.selector'), `${service}-errors selects the service's own pods`);
+    t.same(field(errors, 'spec.ports'), field(main, 'spec.ports'), `${service}-errors on the same port`);
+    t.equal(errors?.metadata.labels?.['app.kubernetes.io/component'], 'error-pages', `${service}-errors is not the api Service the ServiceMonitor selects`);
+  }
 });

@@ -18,6 +18,35 @@ spec:
       protocol: TCP
   selector:
     {{- include "common.selectorLabels" . | nindent 4 }}
+{{- if and .Values.ingress.enabled (.Values.ingress.errorPages | default dict).enabled }}
+---
+{{/*
+The same pods for the Ingress's error pages, ready or not (publishNotReadyAddresses): a pod whose
+database is down fails readiness, yet its process still answers the controller's X-Code requests
+(the kit answers them before anything else), so a refusal stays {code, message} through an outage.
+*/}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "common.errorsServiceName" . }}
+  labels:
+    {{- include "common.componentLabels" (dict "ctx" . "component" "error-pages") | nindent 4 }}
+spec:
+  type: ClusterIP
+  publishNotReadyAddresses: true
+  ports:
+    - name: http
+      port: {{ .Values.service.port }}
+      targetPort: http
+      protocol: TCP
+  selector:
+    {{- include "common.selectorLabels" . | nindent 4 }}
+{{- end }}
+{{- end }}
+
+{{/* The error pages' Service of a release: <fullname>-errors, within 63 characters. */}}
+{{- define "common.errorsServiceName" -}}
+{{- printf "%s-errors" (include "common.fullname" . | trunc 56 | trimSuffix "-") }}
 {{- end }}
 
 {{- define "common.serviceAccount" -}}
@@ -156,18 +185,20 @@ spec:
 
 {{/*
 The Service answering the Ingress's error pages (default-backend names a Service of the Ingress's
-own namespace): ingress.errorPages.backend, else the auth service every protected request already
-depends on, else (auth off or elsewhere) this chart's own. Not the chart's own when it can be
-avoided: a Service with no ready pod cannot answer for itself.
+own namespace): ingress.errorPages.backend, else the auth release's error pages Service
+(<auth>-errors: every protected request already depends on auth, and when forward-auth fails auth
+knows whether it is itself unavailable, a 503 rather than a 500), else (auth off or elsewhere)
+this chart's own <fullname>-errors. Those Services keep pods that are not ready, so the pages are
+answered through a database outage too.
 */}}
 {{- define "common.errorBackend" -}}
 {{- $auth := .Values.auth | default dict }}
 {{- if .Values.ingress.errorPages.backend }}
 {{- .Values.ingress.errorPages.backend }}
 {{- else if and $auth.enabled $auth.serviceName (or (not $auth.namespace) (eq $auth.namespace .Release.Namespace)) }}
-{{- $auth.serviceName }}
+{{- printf "%s-errors" ($auth.serviceName | trunc 56 | trimSuffix "-") }}
 {{- else }}
-{{- include "common.fullname" . }}
+{{- include "common.errorsServiceName" . }}
 {{- end }}
 {{- end }}
 

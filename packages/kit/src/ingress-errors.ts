@@ -42,19 +42,33 @@ const messages: Record<number, Describe> = {
   504: (request) => `${service(request)} did not answer in time`,
 };
 
+/**
+ * What this service knows of itself when it answers the error pages: ingress-nginx's auth_request
+ * turns every forward-auth answer that is not 2xx, 401 or 403 into its own 500, so a 503 from
+ * /verify (its database or Redis away) reaches the error backend as X-Code 500. The auth service is
+ * that backend, and when one of its dependencies is down that 500 is its outage: a retryable 503.
+ */
+export interface ErrorBackendState {
+  /** The service's name, for the message. */
+  name: string;
+  /** True while a dependency of this service is known to be down. */
+  unavailable(): boolean;
+}
+
 /** The error an `X-Code` header asks for, or undefined when the request is an ordinary one. */
-export function ingressError(request: FastifyRequest): ApiError | undefined {
+export function ingressError(request: FastifyRequest, state?: ErrorBackendState): ApiError | undefined {
   const code = Number(header(request, 'x-code'));
   if (!Number.isInteger(code) || code < 400 || code > 599) return undefined;
+  if (code === 500 && state?.unavailable()) return { code: 503, message: `the request could not be checked: ${state.name} is unavailable, retry later` };
   const describe = messages[code];
   const message = describe ? describe(request) : (STATUS_CODES[code] ?? 'error').toLowerCase();
   return { code, message };
 }
 
 /** Answers every request that carries an error code from the ingress controller, before routing and body parsing. */
-export function registerIngressErrors(app: App): void {
+export function registerIngressErrors(app: App, state?: ErrorBackendState): void {
   app.addHook('onRequest', (request, reply, done) => {
-    const answer = ingressError(request);
+    const answer = ingressError(request, state);
     if (!answer) return done();
     request.log.debug({ statusCode: answer.code, originalUri: header(request, 'x-original-uri') }, 'ingress error page');
     void reply.code(answer.code).type('application/json').header('cache-control', 'no-store').send(answer);

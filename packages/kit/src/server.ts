@@ -120,9 +120,9 @@ export async function createServer(options: ServerOptions): Promise<App> {
     done();
   });
 
-  registerIngressErrors(app);
-
   const dependencies = new DependencyStates(app.log, options.readiness ?? {});
+  registerIngressErrors(app, { name: options.name, unavailable: () => dependencies.anyDown() });
+
   app.addHook('onClose', async () => dependencies.stop());
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = toApiError(error, options.config.BODY_LIMIT_BYTES, request.headers['content-type']);
@@ -407,6 +407,10 @@ class DependencyStates {
       }, RECOVERY_PROBE_MS).unref();
     };
     probe();
+  }
+
+  anyDown(): boolean {
+    return this.downSince.size > 0;
   }
 
   up(name: string): void {

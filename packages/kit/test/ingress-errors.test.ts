@@ -43,3 +43,31 @@ t.test('without a usable X-Code a request is an ordinary one', async (t) => {
   t.equal((await app.inject({ url: '/health', headers: { 'x-code': 'nope' } })).statusCode, 200);
   t.same((await app.inject('/')).json(), { code: 404, message: 'no route GET /' });
 });
+
+t.test("forward-auth's 500 is the error backend's own outage while a dependency of it is down: a 503", async (t) => {
+  let databaseUp = true;
+  const backend = await createServer({
+    name: 'auth',
+    version: '0.0.0',
+    description: 'test',
+    config: { LOG_LEVEL: 'info', BODY_LIMIT_BYTES: 64 },
+    logStream: collectLogs([]).stream,
+    readiness: {
+      database: async () => {
+        if (!databaseUp) throw new Error('connect ECONNREFUSED');
+      },
+    },
+  });
+  await backend.ready();
+  t.teardown(() => backend.close());
+  const page = () => backend.inject({ url: '/', headers: { 'x-code': '500', 'x-ingress-name': 'app-app-protected' } });
+  t.same([(await page()).statusCode, (await page()).json().code], [500, 500], 'all is well: the 500 stays a 500');
+  databaseUp = false;
+  t.equal((await backend.inject('/ready')).statusCode, 503, 'readiness finds the database down');
+  const during = await page();
+  t.equal(during.statusCode, 503);
+  t.same(during.json(), { code: 503, message: 'the request could not be checked: auth is unavailable, retry later' });
+  databaseUp = true;
+  t.equal((await backend.inject('/ready')).statusCode, 200, 'the database is back');
+  t.equal((await page()).statusCode, 500, 'and a 500 is a 500 again');
+});

@@ -113,7 +113,8 @@ if (!nginx && process.env.CI !== 'true') {
   t.teardown(() => auth.close());
   t.teardown(() => new Promise((resolve) => app.server.close(resolve)));
   t.teardown(() => new Promise((resolve) => product.server.close(resolve)));
-  const addresses: Record<string, string> = { app: app.address, product: product.address, auth: auth.address };
+  // auth-errors: the same pods as auth (ready or not), for the error pages
+  const addresses: Record<string, string> = { app: app.address, product: product.address, auth: auth.address, 'auth-errors': auth.address };
   const resolved: string[] = [];
   const options: EdgeOptions = {
     ingresses,
@@ -149,10 +150,11 @@ if (!nginx && process.env.CI !== 'true') {
     t.match(conf, /rewrite "\(\?i\)\/otusapp\/\(user\(\/\[\^\/\]\*\)\?\/\?\)\$" \/\$1 break;\n\s+proxy_set_header X-Forwarded-Prefix "\/otusapp";/, 'rewrite-target, then the forwarded prefix');
     t.match(conf, /auth_request\s+\/_external-auth-[A-Za-z0-9_-]+-ImplementationSpecific;/, 'forward-auth as auth_request to an internal location');
     t.match(conf, /auth_request_set \$authHeader0 \$upstream_http_x_user_id;\n\s+proxy_set_header 'X-User-Id' \$authHeader0;/);
-    t.match(conf, /error_page 401 = @custom_custom-default-backend-arch-auth_401;/);
-    t.match(conf, /location @custom_custom-default-backend-arch-auth_404 \{[^}]*X-Code\s+404;[^}]*rewrite\s+\(\.\*\) \/ break;/);
+    t.match(conf, /error_page 401 = @custom_custom-default-backend-arch-auth-errors_401;/);
+    t.match(conf, /location @custom_custom-default-backend-arch-auth-errors_404 \{[^}]*X-Code\s+404;[^}]*rewrite\s+\(\.\*\) \/ break;/);
     t.match(conf, /client_max_body_size\s+1m;/, "the controller's default body limit");
     t.ok(resolved.includes('arch/auth:8000'), 'auth-url resolved as the cluster DNS name of the auth Service');
+    t.ok(resolved.some((entry) => entry.startsWith('arch/auth-errors:')), 'the error pages go to the auth-errors Service');
     t.throws(
       () => renderNginxConfig({ ...options, ingresses: [{ ...ingresses[0]!, metadata: { ...ingresses[0]!.metadata, annotations: { 'nginx.ingress.kubernetes.io/configuration-snippet': 'x' } } }] }),
       /configuration-snippet is not reproduced/,
@@ -206,8 +208,10 @@ if (!nginx && process.env.CI !== 'true') {
     t.match(missing.headers['content-type'], /^application\/json/);
     t.equal(missing.headers['www-authenticate'], 'Bearer', "the auth answer's WWW-Authenticate passes");
     const unchecked = await send(edge.url, '/otusapp/user/7', { headers: bearer('unchecked') });
-    t.equal(unchecked.status, 500, 'auth_request turns any other answer of the auth endpoint into a 500');
-    t.same(json(unchecked), { code: 500, message: 'internal server error (the token could not be checked, or the service failed)' });
+    // auth_request turns any other answer of the auth endpoint into a 500; auth answers that error
+    // page, and while its store is down it makes it the retryable 503 again
+    t.equal(unchecked.status, 503, "forward-auth's 503 reaches the client as a 503");
+    t.same(json(unchecked), { code: 503, message: 'the request could not be checked: auth is unavailable, retry later' });
     t.equal(app.seen.length, before, 'the service never saw them');
   });
 
