@@ -66,6 +66,9 @@ export class ClusterNetwork {
   private readonly sockets = new Set<Socket>();
   private readonly listened = new Set<string>();
   private readonly roundRobin = new Map<string, number>();
+  /** Services cut off from their clients (a rehearsed outage), with the connections open through them. */
+  private readonly partitioned = new Set<string>();
+  private readonly throughService = new Map<string, Set<Socket>>();
   private policies: NetworkPolicy[] = [];
   private nextPod = 1;
   private nextService = 1;
@@ -119,6 +122,22 @@ export class ClusterNetwork {
     return `${host}:${port}`;
   }
 
+  /**
+   * A network partition between a Service and its clients, as a failed node or a broken link makes
+   * one: the connections open through it are reset and new ones refused until `heal`. Not a policy
+   * verdict, so no flow is recorded for them.
+   */
+  partition(namespace: string, service: string): void {
+    const id = key(namespace, service);
+    if (!this.services.has(id)) throw new Error(`no Service ${namespace}/${service}`);
+    this.partitioned.add(id);
+    for (const socket of this.throughService.get(id) ?? []) socket.destroy();
+  }
+
+  heal(namespace: string, service: string): void {
+    this.partitioned.delete(key(namespace, service));
+  }
+
   /** The flows seen so far: one entry per (from, to, via, port, verdict). */
   flowList(): Flow[] {
     return [...this.flows.values()];
@@ -160,6 +179,11 @@ export class ClusterNetwork {
     const host = serviceAddress(client.index, service.index);
     for (const port of service.ports) {
       await this.listen(host, port.port, (socket) => {
+        const id = key(service.namespace, service.name);
+        if (this.partitioned.has(id)) {
+          socket.destroy();
+          return;
+        }
         const target = this.pickEndpoint(service, port);
         if (!target) {
           this.record(client, undefined, service.name, port.port, false, 'no ready endpoint');
@@ -172,7 +196,9 @@ export class ClusterNetwork {
           socket.destroy();
           return;
         }
-        this.connect(socket, client, target, targetPort, service.name);
+        let open = this.throughService.get(id);
+        if (!open) this.throughService.set(id, (open = new Set()));
+        this.connect(socket, client, target, targetPort, service.name, open);
       });
     }
   }
@@ -186,7 +212,7 @@ export class ClusterNetwork {
     return endpoints[next];
   }
 
-  private connect(socket: Socket, client: PodEndpoint, target: PodEndpoint, port: number, via: string): void {
+  private connect(socket: Socket, client: PodEndpoint, target: PodEndpoint, port: number, via: string, open?: Set<Socket>): void {
     const verdict = connectionAllowed(this.policies, client, target, port);
     this.record(client, target, via, port, verdict.allowed, verdict.reason);
     if (!verdict.allowed) {
@@ -195,11 +221,13 @@ export class ClusterNetwork {
     }
     const upstream = createConnection({ host: target.ip, port });
     this.sockets.add(socket).add(upstream);
+    open?.add(socket);
     const forget = () => {
       socket.destroy();
       upstream.destroy();
       this.sockets.delete(socket);
       this.sockets.delete(upstream);
+      open?.delete(socket);
     };
     socket.on('error', forget).on('close', forget);
     upstream.on('error', forget).on('close', forget);

@@ -4,6 +4,7 @@
 import { request } from 'node:http';
 import { createTestSigner } from '@arch/kit/testing';
 import { call, describe, isJsonError, newUser, type Answer } from './client.ts';
+import type { ClusterNetwork } from '../network.ts';
 
 type Verdict = { ok: boolean; detail: string };
 
@@ -121,5 +122,70 @@ export async function tokenClaimsCheck(baseUrl: string, jwt: { privateKeyPem: st
   return {
     ok: control.status !== 401 && control.status < 500 && answers.every(([, answer]) => isJsonError(answer, 401)),
     detail: [describe("the same key's well-formed token (not 401)", control), ...answers.map(([what, answer]) => describe(what, answer))].join('\n'),
+  };
+}
+
+/** Polls `ask` once a second until `done` holds for its answer or `ms` pass; the last answer either way. */
+async function until(ask: () => Promise<Answer>, done: (answer: Answer) => boolean, ms: number): Promise<Answer> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const answer = await ask().catch((err: Error): Answer => ({ status: 0, contentType: '', body: undefined, text: err.message }));
+    if (done(answer) || Date.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/**
+ * The auth service's database cut off from it (a network partition around its Service): from the
+ * first refusal on, and through the moment auth's pods fail readiness, an owner's read of its
+ * profile (forward-auth) is a JSON 503, retryable, never a 500 or an HTML page; a login is a JSON
+ * refusal; once the database is back, both work again.
+ */
+export async function authDatabaseOutageCheck(baseUrl: string, network: ClusterNetwork, auth: { namespace: string; service: string; database: string }): Promise<Verdict> {
+  const user = await newUser(baseUrl, 'outage');
+  const created = await call(`${baseUrl}/otusapp/user`, { method: 'POST', token: user.token, body: { username: user.username, email: `${user.username}@example.com` } });
+  const read = () => call(`${baseUrl}/otusapp/user/${String((created.body as { id?: unknown } | undefined)?.id)}`, { token: user.token });
+  const readyAuthPods = () => {
+    const service = network.services.get(`${auth.namespace}/${auth.service}`);
+    return service ? network.endpointsOf(service).length : 0;
+  };
+  const before = await read();
+  const lines = [describe('before: the owner reads its profile', before)];
+  network.partition(auth.namespace, auth.database);
+  const cut = Date.now();
+  const during: { answer: Answer; readyPods: number; second: number }[] = [];
+  let login: Answer | undefined;
+  try {
+    const first = await until(read, (answer) => answer.status !== 200, 45_000);
+    during.push({ answer: first, readyPods: readyAuthPods(), second: Math.round((Date.now() - cut) / 1000) });
+    // on through readiness' failureThreshold × periodSeconds, until no auth pod is ready and then some
+    const end = Date.now() + 30_000;
+    while (Date.now() < end && (during.at(-1)!.readyPods > 0 || during.filter((sample) => sample.readyPods === 0).length < 3)) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      during.push({ answer: await read(), readyPods: readyAuthPods(), second: Math.round((Date.now() - cut) / 1000) });
+    }
+    login = await call(`${baseUrl}/auth/login`, { method: 'POST', body: { username: user.username, password: 'Rehearsal-pass1' } });
+  } finally {
+    network.heal(auth.namespace, auth.database);
+  }
+  const healed = Date.now();
+  const after = await until(read, (answer) => answer.status === 200, 60_000);
+  const statuses = new Map<string, number>();
+  for (const { answer, readyPods } of during) {
+    const label = `${answer.status} with ${readyPods} auth pod(s) ready`;
+    statuses.set(label, (statuses.get(label) ?? 0) + 1);
+  }
+  lines.push(
+    `during the cut, ${during.length} reads from second ${during[0]?.second ?? '?'} to ${during.at(-1)?.second ?? '?'}: ${[...statuses].map(([label, n]) => `${label} ×${n}`).join(', ')}`,
+    ...during.filter(({ answer }) => !isJsonError(answer, 503)).slice(0, 3).map(({ answer, second }) => describe(`not a JSON 503 at second ${second}`, answer)),
+    describe('during: a login', login!),
+    describe(`after the database is back (${Math.round((Date.now() - healed) / 1000)} s)`, after),
+  );
+  // a login while auth has no ready pod: ingress-nginx sends it to the error pages with X-Code 503;
+  // the rehearsal's edge, configured once, gets a refused connection and sends X-Code 502
+  const loginRefused = login !== undefined && (isJsonError(login, 503) || isJsonError(login, 502));
+  return {
+    ok: created.status === 201 && before.status === 200 && during.length > 0 && during.every(({ answer }) => isJsonError(answer, 503)) && during.some(({ readyPods }) => readyPods === 0) && loginRefused && after.status === 200,
+    detail: lines.join('\n'),
   };
 }
