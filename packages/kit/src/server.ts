@@ -121,7 +121,6 @@ export async function createServer(options: ServerOptions): Promise<App> {
   });
 
   const dependencies = new DependencyStates(app.log, options.readiness ?? {});
-  registerIngressErrors(app, { name: options.name, unavailable: () => dependencies.anyDown() });
 
   app.addHook('onClose', async () => dependencies.stop());
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -144,6 +143,8 @@ export async function createServer(options: ServerOptions): Promise<App> {
   });
 
   await registerSecurityHeaders(app, config.CORS_ORIGINS);
+  // After the security headers' hooks, so the controller's error pages carry them as every answer does.
+  registerIngressErrors(app, { name: options.name, unavailable: () => dependencies.anyDown() });
   // After the security headers' hooks, so the refusal carries them. A query that is not valid percent-encoding is the caller's mistake, answered 400 as the dev
   // gateway does, not parsed into whatever the lenient parser makes of it.
   app.addHook('onRequest', async (request) => {

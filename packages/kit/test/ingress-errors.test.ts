@@ -29,6 +29,8 @@ t.test("the controller's error pages are {code, message}, with the status it ask
     t.equal(answer.statusCode, code, `X-Code ${headers['x-code']}`);
     t.same(answer.json(), { code, message });
     t.match(answer.headers['content-type'], /^application\/json/);
+    t.match(answer.headers, { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'cache-control': 'no-store' }, 'with the headers of every answer of the services');
+    t.ok(answer.headers['x-request-id'], 'and a request id');
   }
 });
 

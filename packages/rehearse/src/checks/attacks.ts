@@ -71,11 +71,23 @@ export async function loginBurstCheck(baseUrl: string, maxFailures: number, clie
   };
 }
 
-/** Only the public contract is routed: metrics, OpenAPI, readiness and forward-auth stay inside. */
+type RawAnswer = Awaited<ReturnType<typeof rawCall>>;
+
+/** The headers every answer of the services carries, error pages of the controller included. */
+const hasServiceHeaders = (answer: RawAnswer) => answer.headers['x-content-type-options'] === 'nosniff' && answer.headers['x-frame-options'] === 'DENY' && typeof answer.headers['x-request-id'] === 'string';
+
+/**
+ * Only the public contract is routed: metrics, OpenAPI, readiness and forward-auth stay inside,
+ * and the 404 (the catch-all's error page) carries the services' security headers and a request id.
+ */
 export async function internalEndpointsCheck(baseUrl: string): Promise<Verdict> {
   const paths = ['/otusapp/metrics', '/auth/metrics', '/otusapp/openapi.json', '/auth/openapi.json', '/otusapp/ready', '/auth/ready', '/auth/verify', '/metrics', '/openapi.json'];
-  const answers = await Promise.all(paths.map(async (path) => [`GET ${path}`, await call(`${baseUrl}${path}`)] as const));
-  return { ok: answers.every(([, answer]) => isJsonError(answer, 404)), detail: answers.map(([what, answer]) => describe(what, answer)).join('\n') };
+  const answers = await Promise.all(paths.map(async (path) => [`GET ${path}`, await rawCall(`${baseUrl}${path}`)] as const));
+  const bare = answers.filter(([, answer]) => !hasServiceHeaders(answer)).map(([what]) => what);
+  return {
+    ok: answers.every(([, answer]) => isJsonError(answer, 404)) && bare.length === 0,
+    detail: [...answers.map(([what, answer]) => describe(what, answer)), bare.length ? `without the security headers or x-request-id: ${bare.join(', ')}` : 'every answer with the security headers and x-request-id'].join('\n'),
+  };
 }
 
 /** `Expect: 100-continue` (curl sends it for bodies over 1 MB) is honoured: a small GET passes, a big body is a JSON 413. */
