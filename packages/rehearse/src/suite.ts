@@ -1,7 +1,7 @@
 // The checks run against each rehearsed install, in an order that makes traffic before the
 // Prometheus panels are asked and that lets every flow be seen before the policy verdict.
 import { configSourceOf } from './env.ts';
-import { authDatabaseOutageCheck, expectContinueCheck, internalEndpointsCheck, loginBurstCheck, malformedQueryCheck, tokenClaimsCheck } from './checks/attacks.ts';
+import { authDatabaseOutageCheck, expectContinueCheck, internalEndpointsCheck, loginBurstCheck, malformedQueryCheck, profileNameCheck, tokenClaimsCheck } from './checks/attacks.ts';
 import { edge401Check, edge403Check } from './checks/edge.ts';
 import { flowsCheck } from './checks/flows.ts';
 import { logoutAppCheck, logoutProductCheck } from './checks/logout.ts';
@@ -37,6 +37,7 @@ async function attackChecks({ baseUrl, cluster }: Rehearsed, report: Report): Pr
     if (!privateKeyPem || !issuer || !audience) return { ok: false, detail: 'the auth release renders no JWT_PRIVATE_KEY, JWT_ISSUER or JWT_AUDIENCE' };
     return tokenClaimsCheck(baseUrl, { privateKeyPem, issuer, audience });
   });
+  await report.check('edge-profile-name-is-the-account', () => profileNameCheck(baseUrl));
   // from an address of its own: the locked-out client address is the burst's, not the other checks'
   await report.check('edge-login-burst-limited', () => loginBurstCheck(baseUrl, Number(config.LOGIN_MAX_FAILURES ?? 10), '127.250.0.1'));
   await report.check('edge-auth-database-outage-503', () => authDatabaseOutageCheck(baseUrl, cluster.network, { namespace: 'arch', service: 'auth', database: 'auth-postgres' }));

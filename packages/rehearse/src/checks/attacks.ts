@@ -201,3 +201,19 @@ export async function authDatabaseOutageCheck(baseUrl: string, network: ClusterN
     detail: lines.join('\n'),
   };
 }
+
+/** A profile carries its owner's account name: nobody takes another account's name, in any case or normalisation. */
+export async function profileNameCheck(baseUrl: string): Promise<Verdict> {
+  const [taker, owner] = [await newUser(baseUrl, 'taker'), await newUser(baseUrl, 'named')];
+  const create = (username: string) => call(`${baseUrl}/otusapp/user`, { method: 'POST', token: taker.token, body: { username, email: `${taker.username}@example.com` } });
+  const answers = [
+    ["another account's name", await create(owner.username)],
+    ["another account's name in capitals", await create(owner.username.toUpperCase())],
+    ['admin', await create('admin')],
+  ] as const;
+  const own = await create(taker.username);
+  return {
+    ok: answers.every(([, answer]) => isJsonError(answer, 403)) && own.status === 201,
+    detail: [...answers.map(([what, answer]) => describe(`a profile named ${what}`, answer)), describe('a profile named as its own account', own)].join('\n'),
+  };
+}
