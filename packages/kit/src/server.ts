@@ -121,7 +121,6 @@ export async function createServer(options: ServerOptions): Promise<App> {
   });
 
   const dependencies = new DependencyStates(app.log, options.readiness ?? {});
-
   app.addHook('onClose', async () => dependencies.stop());
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = toApiError(error, options.config.BODY_LIMIT_BYTES, request.headers['content-type']);
@@ -145,8 +144,8 @@ export async function createServer(options: ServerOptions): Promise<App> {
   await registerSecurityHeaders(app, config.CORS_ORIGINS);
   // After the security headers' hooks, so the controller's error pages carry them as every answer does.
   registerIngressErrors(app, { name: options.name, unavailable: () => dependencies.anyDown() });
-  // After the security headers' hooks, so the refusal carries them. A query that is not valid percent-encoding is the caller's mistake, answered 400 as the dev
-  // gateway does, not parsed into whatever the lenient parser makes of it.
+  // A query that is not valid percent-encoding is the caller's mistake, answered 400 (with those
+  // headers) as the dev gateway does, not parsed into whatever the lenient parser makes of it.
   app.addHook('onRequest', async (request) => {
     const at = request.url.indexOf('?');
     if (at !== -1 && !isPercentEncoded(request.url.slice(at + 1))) throw badRequest('request query is not valid percent-encoding');
@@ -235,11 +234,6 @@ export async function registerSecurityHeaders(app: FastifyInstance, corsOrigins:
   }
 }
 
-/**
- * Exposes a database pool on /metrics, read at each scrape: `db_pool_connections{state}` with
- * state `total` (open), `idle` and `waiting` (requests queued for a connection), and
- * `db_pool_max_connections`. In use = total - idle; waiting above 0 means the pool is the bottleneck.
- */
 /** Whether text decodes as percent-encoding (`%zz` or a lone `%` does not). */
 export function isPercentEncoded(text: string): boolean {
   try {
@@ -250,6 +244,11 @@ export function isPercentEncoded(text: string): boolean {
   }
 }
 
+/**
+ * Exposes a database pool on /metrics, read at each scrape: `db_pool_connections{state}` with
+ * state `total` (open), `idle` and `waiting` (requests queued for a connection), and
+ * `db_pool_max_connections`. In use = total - idle; waiting above 0 means the pool is the bottleneck.
+ */
 export function registerDatabasePoolMetrics(app: App, poolStats: () => PoolStats): void {
   const { client } = app.metrics;
   // The registry is the process's; a second server in the same process (tests) takes the names over.
