@@ -1,55 +1,11 @@
 // The outside attacks that once broke the platform, replayed through the edge (nginx as
 // ingress-nginx runs it) against the rendered services: each must get the answer a client of
 // arch.homework is owed, as it does through the dev gateway of `pnpm start`.
-import { request } from 'node:http';
 import { createTestSigner } from '@arch/kit/testing';
-import { call, describe, isJsonError, newUser, type Answer } from './client.ts';
+import { call, describe, isJsonError, newUser, rawCall, type Answer, type RawAnswer } from './client.ts';
 import type { ClusterNetwork } from '../network.ts';
 
 type Verdict = { ok: boolean; detail: string };
-
-/**
- * One request over node:http, which (unlike fetch) sends any Expect header and can leave from a
- * chosen local address: the login limit counts per client address, so a burst from its own address
- * locks out nobody else of the rehearsal.
- */
-export function rawCall(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; localAddress?: string } = {}): Promise<Answer & { headers: Record<string, string | string[] | undefined> }> {
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: target.hostname,
-        port: target.port || 80,
-        path: `${target.pathname}${target.search}`,
-        method: options.method ?? 'GET',
-        headers: { ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
-        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-        timeout: 15_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            // not JSON: kept as text
-          }
-          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body, text, headers: res.headers });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within 15 s`)));
-    req.on('error', reject);
-    const expectsContinue = options.headers?.expect?.toLowerCase() === '100-continue';
-    // with Expect: 100-continue the body waits for the 100; a refusal (413) comes instead and ends it
-    if (options.body !== undefined && expectsContinue) req.on('continue', () => req.end(options.body));
-    else req.end(options.body);
-  });
-}
 
 /** A burst of parallel wrong passwords for one account gets at most `maxFailures` password checks. */
 export async function loginBurstCheck(baseUrl: string, maxFailures: number, clientAddress: string): Promise<Verdict> {
@@ -70,8 +26,6 @@ export async function loginBurstCheck(baseUrl: string, maxFailures: number, clie
     ].join('\n'),
   };
 }
-
-type RawAnswer = Awaited<ReturnType<typeof rawCall>>;
 
 /** The headers every answer of the services carries, error pages of the controller included. */
 const hasServiceHeaders = (answer: RawAnswer) => answer.headers['x-content-type-options'] === 'nosniff' && answer.headers['x-frame-options'] === 'DENY' && typeof answer.headers['x-request-id'] === 'string';
