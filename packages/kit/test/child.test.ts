@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { eventually } from '../src/testing/index.ts';
+import { eventually, freePort } from '../src/testing/index.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/spawn-parent.ts', import.meta.url));
 const alive = (pid: number) => {
@@ -25,4 +28,12 @@ t.test('a child started with spawnChild does not outlive its parent, even a pare
   parent.kill('SIGKILL');
   await once(parent, 'exit');
   t.ok(await eventually(async () => !alive(childPid), 5000), 'the child is gone once its parent is');
+});
+
+t.test('freePort: ports below the ephemeral range, never the same twice, noted for the other test processes', async (t) => {
+  const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  const ports = await Promise.all(Array.from({ length: 40 }, () => freePort()));
+  t.equal(new Set(ports).size, ports.length, 'all different');
+  t.ok(ports.every((port) => port >= 20_000 && port < low), `all below ${low}, where no outgoing connection takes them`);
+  t.ok(ports.every((port) => readFileSync(join(tmpdir(), 'arch-test-ports', String(port)), 'utf8') === String(process.pid)), 'each noted as this process’s');
 });

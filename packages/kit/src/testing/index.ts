@@ -1,4 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dropPostgresDatabase, ensurePostgresDatabase } from '../db.ts';
@@ -45,16 +48,70 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_0
   return false;
 }
 
-/** A free TCP port on 127.0.0.1 (for child processes that must be told their port). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Where the test processes of this machine note the ports they handed out: one file per port, its owner's pid inside. */
+const portReservations = join(tmpdir(), 'arch-test-ports');
+const heldPorts = new Set<string>();
+
+/** The first port of the kernel's ephemeral range: the source ports of outgoing connections come from there. */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 1024 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Notes `port` as this process's, unless a live process holds it; a dead owner's note is taken over. */
+function reservePort(port: number, again = true): boolean {
+  const file = join(portReservations, String(port));
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const owner = Number(readFileSync(file, 'utf8'));
+    if (!again || (Number.isInteger(owner) && owner > 0 && alive(owner))) return false;
+    rmSync(file, { force: true });
+    return reservePort(port, false);
+  }
+  if (heldPorts.size === 0) process.once('exit', () => heldPorts.forEach((held) => rmSync(held, { force: true })));
+  heldPorts.add(file);
+  return true;
+}
+
+const canListen = (port: number) =>
+  new Promise<boolean>((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+
+/**
+ * A free TCP port on 127.0.0.1 for a server that starts later (a child process told its port). It
+ * is taken below the kernel's ephemeral range, which a port 0 listener would draw from: there an
+ * outgoing connection of anything on the machine can take the port as its source port before the
+ * server listens (EADDRINUSE). Every test process of the machine notes the ports it hands out, so
+ * two never get the same one.
+ */
+export async function freePort(): Promise<number> {
+  mkdirSync(portReservations, { recursive: true });
+  const low = 20_000;
+  const high = ephemeralLow() - 1;
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const port = low + randomInt(high - low + 1);
+    // a port a server outside the tests listens on stays noted: nobody tries it again
+    if (reservePort(port) && (await canListen(port))) return port;
+  }
+  throw new Error(`no free port between ${low} and ${high} after 500 tries`);
 }
 
 /** A fresh, uniquely named database on the real Postgres; `drop()` removes it. */
