@@ -24,7 +24,7 @@ import {
 import { checkDashboard, summarise, type QueryWindow } from '../src/harness/checks.ts';
 import { ruleFilesIn, startObservedStack } from '../src/harness/stack.ts';
 import { needsTools } from '../src/harness/tools.ts';
-import { operationsOf, redisRound, runFor, scenarios, sweep, TrafficLog, type Operation } from '../src/harness/traffic.ts';
+import { freshSessions, operationsOf, redisRound, runFor, scenarios, sweep, TrafficLog, type Operation } from '../src/harness/traffic.ts';
 
 /** A number that would show up in a label if a raw URL ever became one. */
 const MARKER = '987654321';
@@ -113,8 +113,10 @@ t.test('dashboards, alerts and the metrics contract against a real Prometheus sc
 
   // The database goes away: 503s. Up to a whole rate window (the rules' [1m]): on a busy machine the
   // slow phase's many answers before it can keep a service's 5xx ratio under the threshold for longer.
+  const outageConcurrency = 3;
+  if (withScenario.includes('app')) await freshSessions(stack.gatewayUrl, log, outageConcurrency);
   await databaseProxy.stop();
-  await faultPhase('HighErrorRate', 4000, 60_000, 3, 300);
+  await faultPhase('HighErrorRate', 4000, 60_000, outageConcurrency, 300);
   await databaseProxy.start();
   t.comment(`after the outage: ${log.describe()}`);
 

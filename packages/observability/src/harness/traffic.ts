@@ -108,6 +108,18 @@ async function signIn(gatewayUrl: string, log: TrafficLog): Promise<Session> {
 // with valid tokens while the auth service's own database is cut.
 const idle = new Map<string, Session[]>();
 
+/**
+ * Replaces the kept accounts with `count` just signed in. Called right before the database is cut:
+ * auth's /verify trusts an account it found for ACCOUNT_CACHE_TTL_SECONDS only, so accounts from the
+ * start of a long run would be checked against the cut database and never reach the users API.
+ */
+export async function freshSessions(gatewayUrl: string, log: TrafficLog, count: number): Promise<void> {
+  const sessions = await Promise.all(Array.from({ length: count }, () => signIn(gatewayUrl, log)));
+  // A warm-up call, so /verify has looked each account up before the cut.
+  for (const session of sessions) await log.json(`${gatewayUrl}/otusapp/user/1`, 'GET', undefined, session.headers);
+  idle.set(gatewayUrl, sessions);
+}
+
 /** One round of the users flow through the gateway (the Ingress path): every answer the API gives. */
 export async function usersRound(gatewayUrl: string, log: TrafficLog, markerId: string): Promise<void> {
   const base = `${gatewayUrl}/otusapp`;
