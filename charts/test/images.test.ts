@@ -145,7 +145,9 @@ t.test('container smoke: every service image builds, runs as non-root and answer
     const size = Number(built?.[1]);
     t.ok(size > 0 && size <= 250, `${service} image is ${size} MiB (target: at most 250)`);
     const answered = new RegExp(`^ok ${service} answers /health \\(uid (\\d+)\\)$`, 'm').exec(smoke.output);
-    t.ok(answered, `${service} answers /health`);
+    // on failure: the smoke's FAIL line and the container's last log lines after it
+    const failure = new RegExp(`^FAIL ${service} [^]*?(?=^# building|(?![^]))`, 'm').exec(smoke.output)?.[0];
+    t.ok(answered, `${service} answers /health`, failure ? { output: failure } : {});
     t.ok(answered && answered[1] !== '0', `${service} runs as uid ${answered?.[1] ?? '(did not start)'}, not root`);
   }
 });
