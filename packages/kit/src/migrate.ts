@@ -26,16 +26,21 @@ export function forJobs<C extends Pick<BaseConfig, 'DB_QUERY_TIMEOUT_MS'>>(confi
   return { ...config, DB_QUERY_TIMEOUT_MS: Math.max(config.DB_QUERY_TIMEOUT_MS, jobQueryTimeoutMs) };
 }
 
-/**
- * Applies the migrations to the database a service has opened. On Postgres they run on a connection
- * of their own with the Job bound (forJobs), not through the request pool; PGlite has no statement
- * bound and one connection, so they run on it.
- */
+/** Applies the migrations to the database a service has opened, with the Job bound (withJobDatabase). */
 export async function migrateDatabase(handle: DatabaseHandle<unknown>, options: Pick<OpenDatabaseOptions, 'config'>, migrations: Migrations): Promise<string[]> {
-  if (handle.kind !== 'postgres') return migrateToLatest(handle.db as Kysely<unknown>, migrations);
-  const own = await openDatabase({ config: { ...forJobs(options.config), DB_POOL_MAX: 1 } });
+  return withJobDatabase(handle, options, (db) => migrateToLatest(db, migrations));
+}
+
+/**
+ * Runs work that may take longer than a request (migrations, seeding at start) on the database a
+ * service has opened: on Postgres on a connection of its own with the Job bound (forJobs); on
+ * PGlite, which has no statement bound and one connection, on that connection.
+ */
+export async function withJobDatabase<DB, R>(handle: DatabaseHandle<DB>, options: Pick<OpenDatabaseOptions, 'config'>, work: (db: Kysely<DB>) => Promise<R>): Promise<R> {
+  if (handle.kind !== 'postgres') return work(handle.db);
+  const own = await openDatabase<DB>({ config: { ...forJobs(options.config), DB_POOL_MAX: 1 } });
   try {
-    return await migrateToLatest(own.db as Kysely<unknown>, migrations);
+    return await work(own.db);
   } finally {
     await own.close();
   }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import t from 'tap';
-import { forJobs, jobQueryTimeoutMs, migrateDatabase, migrateToLatest, MigrationError, type Migrations } from '../src/migrate.ts';
+import { forJobs, jobQueryTimeoutMs, migrateDatabase, migrateToLatest, MigrationError, withJobDatabase, type Migrations } from '../src/migrate.ts';
 import { openDatabase } from '../src/db.ts';
 import { createTestDatabase, needsRealPostgres } from '../src/testing/index.ts';
 
@@ -27,6 +27,8 @@ t.test("a migration is not bound by the requests' statement timeout", { skip: ne
   t.equal(tables.rows[0]?.n, 1, 'and its table is there');
   await t.rejects(sql`select pg_sleep(0.5)`.execute(handle.db), /statement timeout/, 'while the requests keep their bound');
   t.same(await migrateDatabase(handle, { config }, slow), [], 'a second run has nothing to apply');
+  const slept = await withJobDatabase(handle, { config }, async (db) => (await sql<{ bound: string }>`select pg_sleep(0.5), current_setting('statement_timeout') as bound`.execute(db)).rows[0]?.bound);
+  t.equal(slept, '10min', 'other start-up work (the demo seed) gets the Job bound the same way');
 });
 
 t.test('the Job bound only ever lengthens the statement timeout', async (t) => {

@@ -20,7 +20,11 @@ export interface GatewayOptions {
   readinessIntervalMs?: number;
 }
 
-const GATEWAY_BODY_LIMIT = 16 * 1024 * 1024;
+/**
+ * ingress-nginx's `proxy-body-size` default (`client_max_body_size 1m`), which the charts keep: a
+ * body declared larger is refused at the edge with 413, before 100 Continue and before the service.
+ */
+export const GATEWAY_BODY_LIMIT = 1024 * 1024;
 const identityHeaders = authResponseHeaders.map((name) => name.toLowerCase());
 
 class SilentRequests extends LogController {
@@ -45,7 +49,7 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
     clientErrorHandler,
     // A request without Host is refused below as {code, message}, not with Node's empty 400.
     http: { requireHostHeader: false },
-    // Bodies stream through untouched; the service enforces its own limit.
+    // Bodies stream through untouched; a declared length over the limit is refused below.
     bodyLimit: GATEWAY_BODY_LIMIT,
     // What the gateway refuses itself is {code, message} too, like ingress-nginx's custom errors.
     frameworkErrors: (error, request, reply) => {
@@ -66,6 +70,11 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
   });
   // An Expect other than 100-continue: Node would answer an empty 417 itself; answer it here instead.
   app.server.on('checkExpectation', (req, res) => app.server.emit('request', req, res));
+  // As nginx: 100 Continue only for a body the edge would take; a larger one gets the 413 alone.
+  app.server.on('checkContinue', (req, res) => {
+    if (!declaresTooLarge(req.headers['content-length'])) res.writeContinue();
+    app.server.emit('request', req, res);
+  });
   app.addHook('onRequest', async (request, reply) => {
     const expect = request.headers.expect;
     if (expect !== undefined && expect.toLowerCase() !== '100-continue') {
@@ -73,6 +82,10 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
     }
     if (!request.headers.host && request.raw.httpVersionMajor === 1 && request.raw.httpVersionMinor >= 1) {
       return reply.code(400).send({ code: 400, message: 'the Host header is required' });
+    }
+    if (declaresTooLarge(request.headers['content-length'])) {
+      // The body is not read: the connection cannot carry another request after it.
+      return reply.code(413).header('connection', 'close').send({ code: 413, message: `request body is larger than the limit of ${GATEWAY_BODY_LIMIT} bytes` });
     }
     return undefined;
   });
@@ -280,6 +293,10 @@ export class UpstreamPool {
     };
     this.timer = setTimeout(round, 0).unref();
   }
+}
+
+function declaresTooLarge(contentLength: string | undefined): boolean {
+  return contentLength !== undefined && Number(contentLength) > GATEWAY_BODY_LIMIT;
 }
 
 function hasBody(request: FastifyRequest): boolean {

@@ -235,6 +235,7 @@ t.test('Expect: 100-continue is answered as nginx does; a body over the limit is
   t.same([small.status, small.continued, JSON.parse(small.body)], [200, true, { size: 1011 }], 'a small body after 100 Continue is proxied');
   const large = await send(2 * 1024 * 1024);
   t.equal(large.status, 413, 'over the limit: 413, not 502');
+  t.equal(large.continued, false, 'no 100 Continue for a body the edge refuses, as nginx');
   t.match(JSON.parse(large.body), { code: 413, message: /larger than the limit/ });
 });
 
