@@ -5,6 +5,8 @@
  * always under CI=true (.ci/run installs podman); elsewhere it is skipped, saying why.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { spawnChild } from '@arch/kit';
@@ -28,6 +30,28 @@ t.test('one Dockerfile pattern, the service name its only difference', async (t)
   t.match(text, /^USER 1000:1000$/m, 'a numeric non-root user');
   t.match(text, /^CMD \["node", "dist\/main\.js"\]$/m, 'compiled JavaScript, no type stripping');
   t.match(text, /rm -rf \/usr\/local\/lib\/node_modules/, 'no npm or corepack in the runtime');
+});
+
+t.test("the image's HEALTHCHECK asks /health with node (no curl in the image) and fails when it does not answer 200", async (t) => {
+  const line = /^HEALTHCHECK (.*?)\s*\\\n\s*CMD (\[.*\])$/m.exec(dockerfile('app'));
+  t.ok(line, 'a HEALTHCHECK in exec form');
+  t.match(line?.[1] ?? '', /--timeout=\d+s/, 'with a timeout');
+  const command = JSON.parse(line?.[2] ?? '[]') as string[];
+  t.equal(command[0], 'node');
+  const statuses = [200, 503];
+  const server = createServer((request, response) => {
+    response.statusCode = request.url === '/health' ? (statuses.shift() ?? 500) : 404;
+    response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const run = (port: number) =>
+    new Promise<number | null>((resolve) => spawnChild(process.execPath, command.slice(1), { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' }).on('close', resolve));
+  const { port } = server.address() as AddressInfo;
+  t.equal(await run(port), 0, '/health answered 200: healthy');
+  t.equal(await run(port), 1, '/health answered 503: unhealthy');
+  server.close();
+  t.equal(await run(port), 1, 'nothing listening: unhealthy');
 });
 
 t.test('every image pins the Node and pnpm releases the project runs with', async (t) => {
