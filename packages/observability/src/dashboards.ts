@@ -249,12 +249,12 @@ function ingressRow(selector: string, group: string): RowSpec {
       targets: [q(`(${rps(', status=~"5.."')} or ${rps()} * 0) / ${rps()}`, legendOf('5xx'))],
     }),
     timeseries({
-      title: 'Ingress latency p50 / p95 / p99',
-      description: 'Request duration at the edge (controller to client), from nginx_ingress_controller_request_duration_seconds.',
+      title: 'Ingress latency p50 / p95 / p99 / max',
+      description: 'Request duration at the edge (controller to client), from nginx_ingress_controller_request_duration_seconds. The controller exports a histogram only: max is the upper bound of the highest bucket a request fell into.',
       unit: 's',
       min: 0,
       width: 8,
-      targets: [q(quantile(0.5), legendOf('p50')), q(quantile(0.95), legendOf('p95')), q(quantile(0.99), legendOf('p99'))],
+      targets: [q(quantile(0.5), legendOf('p50')), q(quantile(0.95), legendOf('p95')), q(quantile(0.99), legendOf('p99')), q(quantile(1), legendOf('max'))],
     }),
   ]);
 }
