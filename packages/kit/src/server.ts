@@ -9,7 +9,7 @@ import helmet from '@fastify/helmet';
 import helmetHeaders from 'helmet';
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { badRequest, HttpError, isUnavailableError, type ApiError } from './errors.ts';
+import { badRequest, errorSchema, HttpError, isUnavailableError, type ApiError } from './errors.ts';
 import { createValidatorCompiler, describeValidationError } from './validation.ts';
 import { registerIngressErrors } from './ingress-errors.ts';
 import type { BaseConfig } from './config.ts';
@@ -151,12 +151,16 @@ export async function createServer(options: ServerOptions): Promise<App> {
     if (at !== -1 && !isPercentEncoded(request.url.slice(at + 1))) throw badRequest('request query is not valid percent-encoding');
   });
 
+  // Shared schemas (app.addSchema) are the document's named components, by their $id: `Error`
+  // here, and whatever a service adds (e.g. `User`); routes needing a token name `bearerAuth`.
+  app.addSchema(errorSchema);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: options.name, description: options.description, version: options.version },
-      components: { schemas: {} },
+      components: { schemas: {}, securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "an access token from the auth service's POST /login" } } },
     },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
 
   await app.register(metricsPlugin.default, {

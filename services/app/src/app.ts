@@ -14,6 +14,7 @@ import type { AppConfig } from './config.ts';
 import type { AppDatabase } from './users/users.table.ts';
 import { createUsersRepository } from './users/users.repository.ts';
 import { usersRoutes } from './users/users.routes.ts';
+import { User } from './users/users.schema.ts';
 
 export { appConfigSchema, type AppConfig } from './config.ts';
 export { migrations } from './migrations/index.ts';
@@ -50,6 +51,9 @@ export async function buildApp({ config, database, logStream }: BuildAppOptions)
     }
     authenticate = createAuthenticator(app, tokenVerifierFromConfig(config, isRevoked ? { isRevoked } : {})!);
   }
+  // the contract's User, a named component of the OpenAPI document (added at the root: a schema
+  // added inside a plugin would give that plugin Fastify's default validator, not the kit's)
+  app.addSchema(User);
   await app.register(usersRoutes, { users: createUsersRepository(database.db), ...(authenticate ? { authenticate } : {}) });
   return app;
 }

@@ -93,9 +93,13 @@ for (const backend of testBackends()) {
     t.equal(createdByPut.statusCode, 201, "PUT creates the owner's missing profile");
     t.same(createdByPut.json(), { id: 102, username: 'user2', email: 'u2@example.com' });
     const user3 = signer.token({ sub: '103', name: 'user3' });
-    const incomplete = await app.inject({ method: 'PUT', url: '/user/103', headers: { ...json, ...bearer(user3) }, payload: { firstName: 'Only' } });
-    t.equal(incomplete.statusCode, 400);
-    t.same(incomplete.json(), { code: 400, message: 'body.username is required to create the profile' });
+    const user4 = signer.token({ sub: '104', name: 'user4' });
+    const nameless = await app.inject({ method: 'PUT', url: '/user/104', headers: { ...json, ...bearer(user4) }, payload: { firstName: 'Only' } });
+    t.same([nameless.statusCode, nameless.json()], [201, { id: 104, username: 'user4', firstName: 'Only' }], 'PUT with any field creates the profile, named after the account');
+    const bare = await app.inject({ method: 'POST', url: '/user', headers: { ...json, ...bearer(signer.token({ sub: '105', name: 'user5' })) }, payload: {} });
+    t.same([bare.statusCode, bare.json()], [201, { id: 105, username: 'user5' }], 'POST {} creates the caller\'s profile: the contract requires no field');
+    const otherId = await app.inject({ method: 'POST', url: '/user', headers: { ...json, ...bearer(user3) }, payload: { id: 101 } });
+    t.same([otherId.statusCode, otherId.json()], [403, { code: 403, message: "user 101 is not yours: your profile's id is 103" }], 'an id in the body must be the caller\'s own');
     t.equal((await app.inject({ method: 'GET', url: '/user/103', headers: bearer(user3) })).statusCode, 404, 'an owner without a profile gets 404');
     // A profile's username is its owner's account name: nobody takes another's, nor a name like admin.
     for (const name of ['user1', 'USER1', 'admin', 'user3x']) {

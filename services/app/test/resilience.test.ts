@@ -106,8 +106,10 @@ t.test('migration 0002 gives existing profiles their username key, and the key i
   const db = database.db as Kysely<unknown>;
   await migrateToLatest(db, { '0001_create_users': migrations['0001_create_users']! });
   await sql`insert into users (username, email) values ('Ann', 'a@example.com'), (${'Zoe\u0308'}, 'z@example.com')`.execute(db);
-  t.same(await migrateToLatest(db, migrations), ['0002_username_key']);
+  t.same(await migrateToLatest(db, migrations), ['0002_username_key', '0003_optional_fields']);
   const rows = await database.db.selectFrom('users').select(['username', 'username_key']).orderBy('id').execute();
   t.same(rows.map((row) => row.username_key), ['ann', 'zo\u00eb'], 'case-folded and NFC');
   await t.rejects(sql`insert into users (username, username_key, email) values ('ANN', 'ann', 'b@example.com')`.execute(db), /unique|duplicate/, 'one key, one profile');
+  await sql`insert into users (email) values ('n1@example.com'), ('n2@example.com')`.execute(db);
+  t.equal((await database.db.selectFrom('users').select('id').where('username_key', 'is', null).execute()).length, 2, 'after 0003, any number of profiles without a username');
 });

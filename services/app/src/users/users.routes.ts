@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type, conflict, forbidden, isUniqueViolation, notFound, badRequest, usernameKey, type App, type Identity } from '@arch/kit';
 import type { UsersRepository } from './users.repository.ts';
 import type { NewUserRow, UserRow, UserRowUpdate } from './users.table.ts';
-import { ErrorResponse, User, UserCreate, UserParams, UserUpdate } from './users.schema.ts';
+import { UserCreate, UserParams, UserUpdate, type User } from './users.schema.ts';
 
 export interface UsersRoutesOptions {
   users: UsersRepository;
@@ -13,20 +13,28 @@ export interface UsersRoutesOptions {
   authenticate?: (request: FastifyRequest) => Promise<void>;
 }
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse };
+/** The contract's Error (the kit's shared `Error` schema) for each status an operation can answer with. */
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, { $ref: 'Error#' }]));
+const user = { $ref: 'User#' };
 
-/** The otus55 users contract: POST /user, GET/PUT/DELETE /user/{userId}. */
+/** The otus55 users contract: POST /user, GET/PUT/DELETE /user/{userId}, with its operationIds (answers refer to the shared `User` and `Error`). */
 export async function usersRoutes(app: App, { users, authenticate }: UsersRoutesOptions): Promise<void> {
   // Identity comes from the verified token only; X-User-* headers are never read.
   const protect = authenticate ? { onRequest: authenticate } : {};
-  const ownerOnly = authenticate
-    ? {
-        onRequest: authenticate,
-        preHandler: async (request: FastifyRequest<{ Params: { userId: string } }>) => {
-          if (request.identity?.userId !== request.params.userId) throw forbidden(`user ${request.params.userId} is not yours`);
-        },
-      }
-    : {};
+  const ownerOnly = {
+    preValidation: keepPathId,
+    ...(authenticate
+      ? {
+          onRequest: authenticate,
+          preHandler: async (request: FastifyRequest<{ Params: { userId: number } }>) => {
+            if (request.identity?.userId !== pathId(request)) throw forbidden(`user ${pathId(request)} is not yours`);
+          },
+        }
+      : {}),
+  };
+  // with auth on: a bearer token, refused (401) or not the owner's (403)
+  const secured = authenticate ? { security: [{ bearerAuth: [] }] } : {};
+  const denied = authenticate ? [401, 403] : [];
   const location = (request: FastifyRequest, id: number) => `${forwardedPrefix(request.headers['x-forwarded-prefix'])}/user/${id}`;
 
   app.post(
@@ -34,30 +42,37 @@ export async function usersRoutes(app: App, { users, authenticate }: UsersRoutes
     {
       ...protect,
       schema: {
+        operationId: 'createUser',
         summary: authenticate ? "Create the caller's own profile (id = the token's user id)" : 'Create a user',
         tags: ['users'],
+        ...secured,
         body: UserCreate,
-        response: { 201: User, ...errors },
+        response: { 201: user, ...errors(400, ...denied, 409, 413, 415, 503) },
       },
     },
     async (request, reply) => {
+      const { id, ...fields } = request.body;
       const owner = request.identity ? ownerId(request.identity) : undefined;
-      if (owner !== undefined && (await users.findById(owner))) throw conflict(`user ${owner} already has a profile`);
-      assertOwnName(request.identity, request.body.username);
-      const row = await createOrConflict(
-        () => (owner === undefined ? users.create(toNewRow(request.body)) : users.createWithId(owner, toNewRow(request.body))),
-        request.body.username,
-      );
+      if (owner !== undefined && id !== undefined && id !== owner) throw forbidden(`user ${id} is not yours: your profile's id is ${owner}`);
+      const wanted = owner ?? id;
+      if (wanted !== undefined && (await users.findById(wanted))) throw conflict(owner !== undefined ? `user ${owner} already has a profile` : `user ${wanted} already exists`);
+      // with auth on, the profile carries the account's name; it defaults to it
+      if (fields.username !== undefined) assertOwnName(request.identity, fields.username);
+      const username = fields.username ?? request.identity?.username;
+      const row = await createOrConflict(() => users.create(toNewRow({ ...fields, ...(username !== undefined ? { username } : {}) }), wanted), username, wanted);
       return reply.code(201).header('location', location(request, row.id)).send(toUser(row));
     },
   );
 
   app.get(
     '/user/:userId',
-    { ...ownerOnly, schema: { summary: 'Read a user', tags: ['users'], params: UserParams, response: { 200: User, ...errors } } },
+    {
+      ...ownerOnly,
+      schema: { operationId: 'find user by id', summary: 'Read a user', tags: ['users'], ...secured, params: UserParams, response: { 200: user, ...errors(400, ...denied, 404, 503) } },
+    },
     async (request) => {
       const row = await users.findById(parseId(request.params.userId));
-      if (!row) throw notFound(`user ${request.params.userId} not found`);
+      if (!row) throw notFound(`user ${pathId(request)} not found`);
       return toUser(row);
     },
   );
@@ -67,55 +82,74 @@ export async function usersRoutes(app: App, { users, authenticate }: UsersRoutes
     {
       ...ownerOnly,
       schema: {
+        operationId: 'updateUser',
         summary: authenticate
-          ? "Update the caller's own profile (the given fields are replaced), or create it (201) with at least username and email"
+          ? "Update the caller's own profile (the given fields are replaced), or create it (201)"
           : 'Update a user: the given fields are replaced',
         tags: ['users'],
+        ...secured,
         params: UserParams,
         body: UserUpdate,
-        response: { 200: User, 201: User, ...errors },
+        response: { 200: user, ...(authenticate ? { 201: user } : {}), ...errors(400, ...denied, 404, 409, 413, 415, 503) },
       },
     },
     async (request, reply) => {
       const { userId } = request.params;
       const { id, ...fields } = request.body;
-      if (id !== undefined && String(id) !== userId) throw badRequest(`body.id ${id} does not match the path id ${userId}`);
+      if (id !== undefined && id !== userId) throw badRequest(`body.id ${id} does not match the path id ${pathId(request)}`);
       if (fields.username !== undefined) assertOwnName(request.identity, fields.username);
       const patch = toPatch(fields);
       const row = await createOrConflict(() => users.update(parseId(userId), patch), fields.username);
       if (row) return toUser(row);
-      if (!request.identity) throw notFound(`user ${userId} not found`);
-      // The owner's profile does not exist yet: PUT creates it.
+      if (!request.identity) throw notFound(`user ${pathId(request)} not found`);
+      // The owner's profile does not exist yet: PUT creates it, named after the account unless told.
       const owner = ownerId(request.identity);
-      const { username, email } = fields;
-      if (username === undefined) throw badRequest('body.username is required to create the profile');
-      if (email === undefined) throw badRequest('body.email is required to create the profile');
-      const created = await createOrConflict(() => users.createWithId(owner, toNewRow({ ...fields, username, email })), username);
+      const username = fields.username ?? request.identity.username;
+      const created = await createOrConflict(() => users.create(toNewRow({ ...fields, username }), owner), username, owner);
       return reply.code(201).header('location', location(request, created.id)).send(toUser(created));
     },
   );
 
   app.delete(
     '/user/:userId',
-    { ...ownerOnly, schema: { summary: 'Delete a user', tags: ['users'], params: UserParams, response: { 204: Type.Null(), ...errors } } },
+    {
+      ...ownerOnly,
+      schema: { operationId: 'deleteUser', summary: 'Delete a user', tags: ['users'], ...secured, params: UserParams, response: { 204: Type.Null(), ...errors(400, ...denied, 404, 503) } },
+    },
     async (request, reply) => {
-      if (!(await users.delete(parseId(request.params.userId)))) throw notFound(`user ${request.params.userId} not found`);
+      if (!(await users.delete(parseId(request.params.userId)))) throw notFound(`user ${pathId(request)} not found`);
       return reply.code(204).send(null);
     },
   );
 }
 
-/** Ids come from a sequence and never pass 2^53; a larger valid int64 simply names no user. */
-function parseId(userId: string): number {
-  const id = Number(userId);
-  return Number.isSafeInteger(id) ? id : 0;
+/** The path's userId as the client wrote it: validation makes it a number, which loses digits past 2^53. */
+const pathIds = new WeakMap<FastifyRequest, string>();
+
+async function keepPathId(request: FastifyRequest): Promise<void> {
+  pathIds.set(request, String((request.params as { userId?: unknown }).userId));
 }
 
-async function createOrConflict<T>(write: () => Promise<T>, username: string | undefined): Promise<T> {
+/** The path's id in canonical form (`007` is `7`), every digit kept. */
+function pathId(request: FastifyRequest<{ Params: { userId: number } }>): string {
+  const raw = pathIds.get(request);
+  return raw !== undefined && /^\d{1,19}$/.test(raw) ? BigInt(raw).toString() : String(request.params.userId);
+}
+
+/** Ids come from a sequence and never pass 2^53; a larger valid int64 simply names no user. */
+function parseId(userId: number): number {
+  return Number.isSafeInteger(userId) ? userId : 0;
+}
+
+/** A write that a unique key may refuse: 409 naming the id or the username taken. */
+async function createOrConflict<T>(write: () => Promise<T>, username: string | undefined, id?: number): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`username ${JSON.stringify(username)} is already taken`);
+    if (isUniqueViolation(err)) {
+      if (id !== undefined && err.constraint === 'users_pkey') throw conflict(`user ${id} already exists`);
+      throw conflict(`username ${JSON.stringify(username)} is already taken`);
+    }
     throw err;
   }
 }
@@ -138,10 +172,10 @@ function forwardedPrefix(header: string | string[] | undefined): string {
   return typeof header === 'string' && /^(\/[\w.-]+)+$/.test(header) ? header : '';
 }
 
-function toNewRow(user: UserCreate): NewUserRow {
+function toNewRow(user: Omit<UserCreate, 'id'>): NewUserRow {
   return {
-    username: user.username,
-    email: user.email,
+    username: user.username ?? null,
+    email: user.email ?? null,
     first_name: user.firstName ?? null,
     last_name: user.lastName ?? null,
     phone: user.phone ?? null,
@@ -161,10 +195,10 @@ function toPatch(fields: Omit<UserUpdate, 'id'>): UserRowUpdate {
 function toUser(row: UserRow): User {
   return {
     id: row.id,
-    username: row.username,
+    ...(row.username !== null ? { username: row.username } : {}),
     ...(row.first_name !== null ? { firstName: row.first_name } : {}),
     ...(row.last_name !== null ? { lastName: row.last_name } : {}),
-    email: row.email,
+    ...(row.email !== null ? { email: row.email } : {}),
     ...(row.phone !== null ? { phone: row.phone } : {}),
   };
 }

@@ -7,32 +7,40 @@ const personName = Type.String({ maxLength: 256, pattern: printable });
 const email = Type.String({ format: 'email', maxLength: 320 });
 const phone = Type.String({ format: 'phone', maxLength: 32, description: 'international format, e.g. +15551234567' });
 
+// The contract requires no field: a profile read back carries its id and whatever it was given.
 export const User = Type.Object(
   {
     id: Type.Integer({ format: 'int64', minimum: 1 }),
-    username,
+    username: Type.Optional(username),
     firstName: Type.Optional(personName),
     lastName: Type.Optional(personName),
-    email,
+    email: Type.Optional(email),
     phone: Type.Optional(phone),
   },
-  { description: 'otus55 User' },
+  { $id: 'User', description: 'otus55 User' },
 );
 
 export const UserCreate = Type.Object(
   {
-    username,
+    id: Type.Optional(
+      Type.Integer({
+        format: 'int64',
+        minimum: 1,
+        description: "the id to create the user with: with authentication on it must be the caller's own user id (the one the server assigns anyway); without, the user gets that id, 409 when it is taken",
+      }),
+    ),
+    username: Type.Optional(username),
     firstName: Type.Optional(personName),
     lastName: Type.Optional(personName),
-    email,
+    email: Type.Optional(email),
     phone: Type.Optional(phone),
   },
-  { additionalProperties: false, description: 'a new user; the id is assigned by the server' },
+  { additionalProperties: false, description: "a new user: every field optional; with authentication on, username defaults to the caller's account name" },
 );
 
 export const UserUpdate = Type.Object(
   {
-    id: Type.Optional(Type.Integer({ minimum: 1, description: 'may be sent back as read; must equal the path id' })),
+    id: Type.Optional(Type.Integer({ format: 'int64', minimum: 1, description: 'may be sent back as read; must equal the path id' })),
     username: Type.Optional(username),
     firstName: Type.Optional(personName),
     lastName: Type.Optional(personName),
@@ -43,10 +51,8 @@ export const UserUpdate = Type.Object(
 );
 
 export const UserParams = Type.Object({
-  userId: Type.String({ format: 'int64', description: 'positive int64' }),
+  userId: Type.Integer({ format: 'int64', minimum: 1, description: 'ID of user' }),
 });
-
-export const ErrorResponse = Type.Object({ code: Type.Integer({ format: 'int32' }), message: Type.String() }, { description: 'otus55 Error' });
 
 export type User = Static<typeof User>;
 export type UserCreate = Static<typeof UserCreate>;

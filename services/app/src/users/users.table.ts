@@ -2,12 +2,12 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface UsersTable {
   id: Generated<number>;
-  username: string;
-  /** usernameKey(username): what uniqueness is checked on. */
-  username_key: string;
+  username: string | null;
+  /** usernameKey(username): what uniqueness is checked on (null without a username). */
+  username_key: string | null;
   first_name: string | null;
   last_name: string | null;
-  email: string;
+  email: string | null;
   phone: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
