@@ -1,9 +1,12 @@
 // The outside attacks that once broke the platform, replayed through the edge (nginx as
 // ingress-nginx runs it) against the rendered services: each must get the answer a client of
 // arch.homework is owed, as it does through the dev gateway of `pnpm start`.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTestSigner } from '@arch/kit/testing';
 import { call, describe, isJsonError, newUser, rawCall, type Answer, type RawAnswer } from './client.ts';
 import type { ClusterNetwork } from '../network.ts';
+import { selects } from '../objects.ts';
 
 type Verdict = { ok: boolean; detail: string };
 
@@ -169,5 +172,80 @@ export async function profileNameCheck(baseUrl: string): Promise<Verdict> {
   return {
     ok: answers.every(([, answer]) => isJsonError(answer, 403)) && own.status === 201,
     detail: [...answers.map(([what, answer]) => describe(`a profile named ${what}`, answer)), describe('a profile named as its own account', own)].join('\n'),
+  };
+}
+
+/** How a service's pods answered so far: `GET <route>` 503s counted over its running pods, and their log bytes. */
+async function podsSnapshot(network: ClusterNetwork, logDir: string, where: { namespace: string; service: string }, route: string) {
+  const service = network.services.get(`${where.namespace}/${where.service}`);
+  // ready or not: a pod that failed readiness during the cut still counts what it answered
+  const pods = service ? [...network.pods.values()].filter((pod) => pod.running && pod.namespace === service.namespace && selects({ matchLabels: service.selector }, pod.labels)) : [];
+  let unavailable = 0;
+  for (const pod of pods) {
+    const port = pod.ports.http ?? Object.values(pod.ports)[0];
+    const text = await fetch(`http://${pod.ip}:${port}/metrics`).then((response) => response.text());
+    for (const [, labels, value] of text.matchAll(/^http_request_duration_seconds_count\{([^}]*)\} (\d+)$/gm)) {
+      if (labels!.includes('method="GET"') && labels!.includes('status_code="503"') && labels!.includes(`route="${route}"`)) unavailable += Number(value);
+    }
+  }
+  const logs = new Map<string, number>();
+  for (const file of readdirSync(logDir)) {
+    if (file.startsWith(`${where.namespace}_${where.service}-`)) logs.set(file, statSync(join(logDir, file)).size);
+  }
+  return { pods: pods.length, unavailable, logs };
+}
+
+/**
+ * The users service's database cut off from it: every read and create is
+ * a JSON 503 at once, each GET reaches the service once (the edge does not retry a 503), the logs
+ * name the outage once per change of state without a stack per request, and it serves again after.
+ */
+export async function appDatabaseOutageCheck(baseUrl: string, network: ClusterNetwork, logDir: string, app: { namespace: string; service: string; database: string }): Promise<Verdict> {
+  const [owner, newcomer] = [await newUser(baseUrl, 'cut-owner'), await newUser(baseUrl, 'cut-new')];
+  const created = await call(`${baseUrl}/otusapp/user`, { method: 'POST', token: owner.token, body: { username: owner.username, email: `${owner.username}@example.com` } });
+  const profile = `${baseUrl}/otusapp/user/${String((created.body as { id?: unknown } | undefined)?.id)}`;
+  const before = await call(profile, { token: owner.token });
+  const snapshot = () => podsSnapshot(network, logDir, app, '/user/:userId');
+  const start = await snapshot();
+  const answers: { what: string; answer: Answer; ms: number }[] = [];
+  network.partition(app.namespace, app.database);
+  let end: Awaited<ReturnType<typeof snapshot>>;
+  try {
+    for (let i = 0; i < 10; i++) {
+      for (const [what, ask] of [
+        ['GET', () => call(profile, { token: owner.token })],
+        ['POST', () => call(`${baseUrl}/otusapp/user`, { method: 'POST', token: newcomer.token, body: { username: newcomer.username, email: `${newcomer.username}@example.com` } })],
+      ] as const) {
+        const started = Date.now();
+        const answer = await ask();
+        answers.push({ what, answer, ms: Date.now() - started });
+      }
+    }
+    end = await snapshot();
+  } finally {
+    network.heal(app.namespace, app.database);
+  }
+  const after = await until(() => call(profile, { token: owner.token }), (answer) => answer.status === 200, 60_000);
+  const gets = answers.filter(({ what }) => what === 'GET').length;
+  const reached = end.unavailable - start.unavailable;
+  let logged = '';
+  for (const [file, size] of end.logs) {
+    const text = readFileSync(join(logDir, file), 'utf8');
+    logged += text.slice(start.logs.get(file) ?? 0, size);
+  }
+  const lines = logged.split('\n').filter(Boolean);
+  const outageLines = lines.filter((line) => line.includes('is unavailable'));
+  const stacks = lines.filter((line) => line.includes('"stack"'));
+  const wrong = answers.filter(({ answer }) => !isJsonError(answer, 503) || /ECONN|127\.\d+\.\d+\.\d+/.test(answer.text));
+  const slowest = Math.max(...answers.map(({ ms }) => ms));
+  return {
+    ok: created.status === 201 && before.status === 200 && wrong.length === 0 && start.pods > 0 && end.pods === start.pods && reached === gets && outageLines.length >= 1 && outageLines.length <= 2 * start.pods && stacks.length === 0 && after.status === 200,
+    detail: [
+      describe('before: the owner reads its profile', before),
+      `during the cut: ${answers.length} GET and POST /otusapp/user answered ${[...new Set(answers.map(({ answer }) => answer.status))].join(', ')}, slowest ${slowest} ms; the ${gets} GETs reached the ${start.pods} ready app pod(s) ${reached} times (each once: the edge does not retry a 503)`,
+      ...wrong.slice(0, 3).map(({ what, answer }) => describe(`${what}, not a JSON 503 without addresses`, answer)),
+      `app's logs during the cut: ${lines.length} lines, ${Buffer.byteLength(logged)} bytes, ${outageLines.length} naming the outage, ${stacks.length} with a stack`,
+      describe('after the database is back', after),
+    ].join('\n'),
   };
 }
