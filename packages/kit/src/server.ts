@@ -5,6 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastify, { LogController, type FastifyReply, type FastifyRequest, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import metricsPlugin from 'fastify-metrics';
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import helmet from '@fastify/helmet';
 import helmetHeaders from 'helmet';
 import cors from '@fastify/cors';
@@ -161,6 +162,15 @@ export async function createServer(options: ServerOptions): Promise<App> {
       components: { schemas: {}, securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "an access token from the auth service's POST /login" } } },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  // Swagger UI at /docs, served by the service itself (not routed through the Ingress). Its pages get
+  // the plugin's own CSP (its scripts and styles from 'self') in place of `default-src 'none'`;
+  // without upgrade-insecure-requests, which would send its assets to https on a plain-http port-forward.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+    uiConfig: { deepLinking: true },
   });
 
   await app.register(metricsPlugin.default, {

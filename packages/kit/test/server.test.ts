@@ -56,6 +56,27 @@ t.test('health, readiness, openapi', async (t) => {
   t.equal(openapi.openapi, '3.1.0');
   t.ok(openapi.paths['/things'].post, 'routes are documented from their schemas');
   t.notOk(openapi.paths['/metrics'], '/metrics is not part of the API document');
+  t.same(openapi.components.schemas.Error, { type: 'object', required: ['code', 'message'], properties: { code: { type: 'integer', format: 'int32' }, message: { type: 'string' } } }, 'the shared Error is a named component');
+  t.match(openapi.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  t.notOk(Object.keys(openapi.paths).some((path) => path.startsWith('/docs')), 'the UI is not part of the API document');
+});
+
+t.test('Swagger UI at /docs: its page and assets load under a CSP that admits only its own scripts', async (t) => {
+  const app = await build();
+  t.teardown(() => app.close());
+  const page = await app.inject('/docs');
+  t.equal(page.statusCode, 200);
+  t.match(page.headers['content-type'], /text\/html/);
+  const csp = String(page.headers['content-security-policy']);
+  t.match(csp, /script-src 'self'/, `the page's CSP: ${csp.slice(0, 80)}…`);
+  t.notMatch(csp, /upgrade-insecure-requests/, 'assets stay on the plain-http port it is opened on');
+  t.equal(page.headers['x-frame-options'], 'DENY', 'and the other security headers');
+  const assets = [...page.body.matchAll(/<(?:script src|link rel="stylesheet" type="text\/css" href)="([^"]+)"/g)].map((m) => m[1]!);
+  t.ok(assets.length >= 2, `the page loads ${assets.join(', ')}`);
+  for (const asset of assets) t.equal((await app.inject(asset)).statusCode, 200, `${asset} is served`);
+  const spec = (await app.inject('/docs/json')).json();
+  t.ok(spec.paths['/things'], 'the UI reads the same document as /openapi.json');
+  t.match(String((await app.inject('/health')).headers['content-security-policy']), /default-src 'none'/, "the API's own answers keep default-src 'none'");
 });
 
 t.test('readiness names the dependency that is down (not its address), and shutdown turns it off', async (t) => {
