@@ -37,3 +37,13 @@ for (const backend of testBackends()) {
     });
   });
 }
+
+t.test('the users collection passes against the users API alone, authentication off (the app chart by itself)', async (t) => {
+  const stack = await startTestStack('pglite', ['app']);
+  t.teardown(stack.close);
+  const { summary } = await runCollection('users.postman_collection.json', stack.gatewayUrl);
+  t.equal(summary.run.failures.length, 0, describeFailures(summary) || 'no failures');
+  const ran = summary.run.executions.map((execution) => execution.item.name);
+  t.notOk(ran.includes('login') || ran.includes('logout'), `no login or logout without an auth service (${summary.run.stats.requests.total} requests ran)`);
+  t.ok(ran.includes('create user') && ran.includes('read deleted user'), 'the whole CRUD ran');
+});

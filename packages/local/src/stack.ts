@@ -99,7 +99,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const upstreams: Partial<Record<ServiceName, string[]>> = {};
     for (const service of running) (upstreams[service.name] ??= []).push(service.url);
     gateway = await createGateway({
-      routes: ingressRoutes,
+      // Without the auth service the services run with authentication off, as the charts do with
+      // `auth.enabled: false`, whose Ingresses then carry no auth-url: no forward-auth either.
+      routes: context.urlOf('auth') ? ingressRoutes : ingressRoutes.map((route) => ({ ...route, forwardAuth: false })),
       upstreams,
       logLevel: options.logLevel ?? 'info',
       ...(options.readinessIntervalMs ? { readinessIntervalMs: options.readinessIntervalMs } : {}),
