@@ -152,6 +152,7 @@ t.test("the OpenAPI document is the otus55 contract's", async (t) => {
     t.same(codes(ops.get), ['200', '400', ...denied, '404', '503'].sort(), `${where}: GET's status codes`);
     t.same(codes(ops.delete), ['204', '400', ...denied, '404', '503'].sort(), `${where}: DELETE's status codes`);
     t.same(codes(ops.post), ['201', '400', ...denied, '409', '413', '415', '503'].sort(), `${where}: POST's status codes`);
+    t.same(codes(ops.put), (auth ? ['200', '201', '400', '401', '403', '409', '413', '415', '503'] : ['200', '400', '404', '409', '413', '415', '503']).sort(), `${where}: PUT's status codes (with auth on it creates the owner's missing profile)`);
     for (const [name, op] of Object.entries(ops)) t.same(op.security, auth ? [{ bearerAuth: [] }] : undefined, `${where}: ${name} ${auth ? 'needs a bearer token' : 'needs no token'}`);
     t.match(doc.components.securitySchemes, { bearerAuth: { type: 'http', scheme: 'bearer' } });
   }

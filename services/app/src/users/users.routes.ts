@@ -35,6 +35,10 @@ export async function usersRoutes(app: App, { users, authenticate }: UsersRoutes
   // with auth on: a bearer token, refused (401) or not the owner's (403)
   const secured = authenticate ? { security: [{ bearerAuth: [] }] } : {};
   const denied = authenticate ? [401, 403] : [];
+  // with auth on, PUT creates the owner's missing profile (201), so it never answers 404
+  const putResponses: Record<number, object> = authenticate
+    ? { 200: user, 201: user, ...errors(400, ...denied, 409, 413, 415, 503) }
+    : { 200: user, ...errors(400, 404, 409, 413, 415, 503) };
   const location = (request: FastifyRequest, id: number) => `${forwardedPrefix(request.headers['x-forwarded-prefix'])}/user/${id}`;
 
   app.post(
@@ -90,7 +94,7 @@ export async function usersRoutes(app: App, { users, authenticate }: UsersRoutes
         ...secured,
         params: UserParams,
         body: UserUpdate,
-        response: { 200: user, ...(authenticate ? { 201: user } : {}), ...errors(400, ...denied, 404, 409, 413, 415, 503) },
+        response: putResponses,
       },
     },
     async (request, reply) => {
