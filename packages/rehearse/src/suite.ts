@@ -1,7 +1,7 @@
 // The checks run against each rehearsed install, in an order that makes traffic before the
 // Prometheus panels are asked and that lets every flow be seen before the policy verdict.
 import { configSourceOf } from './env.ts';
-import { appDatabaseOutageCheck, authDatabaseOutageCheck, expectContinueCheck, internalEndpointsCheck, loginBurstCheck, malformedQueryCheck, profileNameCheck, tokenClaimsCheck } from './checks/attacks.ts';
+import { appDatabaseOutageCheck, authDatabaseOutageCheck, productDatabaseOutageCheck, expectContinueCheck, internalEndpointsCheck, loginBurstCheck, malformedQueryCheck, profileNameCheck, tokenClaimsCheck } from './checks/attacks.ts';
 import { edge401Check, edge403Check } from './checks/edge.ts';
 import { flowsCheck } from './checks/flows.ts';
 import { logoutAppCheck, logoutProductCheck } from './checks/logout.ts';
@@ -42,6 +42,8 @@ async function attackChecks({ baseUrl, cluster }: Rehearsed, report: Report): Pr
   await report.check('edge-login-burst-limited', () => loginBurstCheck(baseUrl, Number(config.LOGIN_MAX_FAILURES ?? 10), '127.250.0.1'));
   await report.check('edge-auth-database-outage-503', () => authDatabaseOutageCheck(baseUrl, cluster.network, { namespace: 'arch', service: 'auth', database: 'auth-postgres' }));
   await report.check('edge-app-database-outage-503', () => appDatabaseOutageCheck(baseUrl, cluster.network, cluster.context.logDir, { namespace: 'arch', service: 'app', database: 'app-postgres' }));
+  const admin = { username: secret.ADMIN_USERNAME ?? 'admin', password: secret.ADMIN_PASSWORD ?? '' };
+  await report.check('edge-product-database-outage-503', () => productDatabaseOutageCheck(baseUrl, cluster.network, cluster.context.logDir, { namespace: 'arch', service: 'product', database: 'product-postgres' }, admin));
 }
 
 export async function defaultChecks(rehearsed: Rehearsed, report: Report): Promise<void> {

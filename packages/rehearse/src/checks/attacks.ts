@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestSigner } from '@arch/kit/testing';
-import { call, describe, isJsonError, newUser, rawCall, type Answer, type RawAnswer } from './client.ts';
+import { call, describe, isJsonError, login, newUser, rawCall, type Answer, type RawAnswer } from './client.ts';
 import type { ClusterNetwork } from '../network.ts';
 import { selects } from '../objects.ts';
 
@@ -190,62 +190,97 @@ async function podsSnapshot(network: ClusterNetwork, logDir: string, where: { na
   }
   const logs = new Map<string, number>();
   for (const file of readdirSync(logDir)) {
-    if (file.startsWith(`${where.namespace}_${where.service}-`)) logs.set(file, statSync(join(logDir, file)).size);
+    if (pods.some((pod) => file.startsWith(`${pod.namespace}_${pod.name}_`))) logs.set(file, statSync(join(logDir, file)).size);
   }
   return { pods: pods.length, unavailable, logs };
 }
 
+type Ask = () => Promise<Answer>;
+
 /**
- * The users service's database cut off from it: every read and create is
- * a JSON 503 at once, each GET reaches the service once (the edge does not retry a 503), the logs
- * name the outage once per change of state without a stack per request, and it serves again after.
+ * A service's own database cut off from it (a partition around the database's Service): every
+ * request is a JSON 503 at once without an address, each GET reaches the service's pods once
+ * (counted by their own metrics under `route`: the edge does not retry a 503), their logs name the
+ * outage once per change of state without a stack per request, and `healthy` answers 200 again
+ * after the partition heals.
  */
-export async function appDatabaseOutageCheck(baseUrl: string, network: ClusterNetwork, logDir: string, app: { namespace: string; service: string; database: string }): Promise<Verdict> {
-  const [owner, newcomer] = [await newUser(baseUrl, 'cut-owner'), await newUser(baseUrl, 'cut-new')];
-  const created = await call(`${baseUrl}/otusapp/user`, { method: 'POST', token: owner.token, body: { username: owner.username, email: `${owner.username}@example.com` } });
-  const profile = `${baseUrl}/otusapp/user/${String((created.body as { id?: unknown } | undefined)?.id)}`;
-  const before = await call(profile, { token: owner.token });
-  const snapshot = () => podsSnapshot(network, logDir, app, '/user/:userId');
+async function databaseOutageCheck(
+  network: ClusterNetwork,
+  logDir: string,
+  where: { namespace: string; service: string; database: string },
+  plan: { before: Answer; route: string; requests: [method: 'GET' | 'POST', what: string, ask: Ask][]; healthy: Ask },
+): Promise<Verdict> {
+  const snapshot = () => podsSnapshot(network, logDir, where, plan.route);
   const start = await snapshot();
-  const answers: { what: string; answer: Answer; ms: number }[] = [];
-  network.partition(app.namespace, app.database);
+  const answers: { method: string; what: string; answer: Answer; ms: number }[] = [];
+  network.partition(where.namespace, where.database);
   let end: Awaited<ReturnType<typeof snapshot>>;
   try {
     for (let i = 0; i < 10; i++) {
-      for (const [what, ask] of [
-        ['GET', () => call(profile, { token: owner.token })],
-        ['POST', () => call(`${baseUrl}/otusapp/user`, { method: 'POST', token: newcomer.token, body: { username: newcomer.username, email: `${newcomer.username}@example.com` } })],
-      ] as const) {
+      for (const [method, what, ask] of plan.requests) {
         const started = Date.now();
         const answer = await ask();
-        answers.push({ what, answer, ms: Date.now() - started });
+        answers.push({ method, what, answer, ms: Date.now() - started });
       }
     }
     end = await snapshot();
   } finally {
-    network.heal(app.namespace, app.database);
+    network.heal(where.namespace, where.database);
   }
-  const after = await until(() => call(profile, { token: owner.token }), (answer) => answer.status === 200, 60_000);
-  const gets = answers.filter(({ what }) => what === 'GET').length;
+  const after = await until(plan.healthy, (answer) => answer.status === 200, 60_000);
+  const gets = answers.filter(({ method }) => method === 'GET').length;
   const reached = end.unavailable - start.unavailable;
   let logged = '';
-  for (const [file, size] of end.logs) {
-    const text = readFileSync(join(logDir, file), 'utf8');
-    logged += text.slice(start.logs.get(file) ?? 0, size);
-  }
+  for (const [file, size] of end.logs) logged += readFileSync(join(logDir, file), 'utf8').slice(start.logs.get(file) ?? 0, size);
   const lines = logged.split('\n').filter(Boolean);
   const outageLines = lines.filter((line) => line.includes('is unavailable'));
   const stacks = lines.filter((line) => line.includes('"stack"'));
   const wrong = answers.filter(({ answer }) => !isJsonError(answer, 503) || /ECONN|127\.\d+\.\d+\.\d+/.test(answer.text));
   const slowest = Math.max(...answers.map(({ ms }) => ms));
   return {
-    ok: created.status === 201 && before.status === 200 && wrong.length === 0 && start.pods > 0 && end.pods === start.pods && reached === gets && outageLines.length >= 1 && outageLines.length <= 2 * start.pods && stacks.length === 0 && after.status === 200,
+    ok: plan.before.status === 200 && wrong.length === 0 && start.pods > 0 && end.pods === start.pods && reached === gets && outageLines.length >= 1 && outageLines.length <= 2 * start.pods && stacks.length === 0 && after.status === 200,
     detail: [
-      describe('before: the owner reads its profile', before),
-      `during the cut: ${answers.length} GET and POST /otusapp/user answered ${[...new Set(answers.map(({ answer }) => answer.status))].join(', ')}, slowest ${slowest} ms; the ${gets} GETs reached the ${start.pods} ready app pod(s) ${reached} times (each once: the edge does not retry a 503)`,
+      describe('before the cut', plan.before),
+      `during the cut: ${answers.length} requests (${[...new Set(answers.map(({ what }) => what))].join(', ')}) answered ${[...new Set(answers.map(({ answer }) => answer.status))].join(', ')}, slowest ${slowest} ms; the ${gets} GETs reached the ${start.pods} ${where.service} pod(s) ${reached} times (each once: the edge does not retry a 503)`,
       ...wrong.slice(0, 3).map(({ what, answer }) => describe(`${what}, not a JSON 503 without addresses`, answer)),
-      `app's logs during the cut: ${lines.length} lines, ${Buffer.byteLength(logged)} bytes, ${outageLines.length} naming the outage, ${stacks.length} with a stack`,
+      `${where.service}'s logs during the cut: ${lines.length} lines, ${Buffer.byteLength(logged)} bytes, ${outageLines.length} naming the outage, ${stacks.length} with a stack`,
       describe('after the database is back', after),
     ].join('\n'),
   };
+}
+
+/** The users service's database cut off: reads and creates of profiles (databaseOutageCheck). */
+export async function appDatabaseOutageCheck(baseUrl: string, network: ClusterNetwork, logDir: string, app: { namespace: string; service: string; database: string }): Promise<Verdict> {
+  const [owner, newcomer] = [await newUser(baseUrl, 'cut-owner'), await newUser(baseUrl, 'cut-new')];
+  const created = await call(`${baseUrl}/otusapp/user`, { method: 'POST', token: owner.token, body: { username: owner.username, email: `${owner.username}@example.com` } });
+  const profile = `${baseUrl}/otusapp/user/${String((created.body as { id?: unknown } | undefined)?.id)}`;
+  const read: Ask = () => call(profile, { token: owner.token });
+  return databaseOutageCheck(network, logDir, app, {
+    before: await read(),
+    route: '/user/:userId',
+    requests: [
+      ['GET', 'GET /otusapp/user/{id}', read],
+      ['POST', 'POST /otusapp/user', () => call(`${baseUrl}/otusapp/user`, { method: 'POST', token: newcomer.token, body: { username: newcomer.username, email: `${newcomer.username}@example.com` } })],
+    ],
+    healthy: read,
+  });
+}
+
+/**
+ * The catalogue's database cut off: a search the cache cannot answer (a word searched for the
+ * first time) and an admin's write (databaseOutageCheck).
+ */
+export async function productDatabaseOutageCheck(baseUrl: string, network: ClusterNetwork, logDir: string, product: { namespace: string; service: string; database: string }, admin: { username: string; password: string }): Promise<Verdict> {
+  const token = await login(baseUrl, admin.username, admin.password);
+  let n = 0;
+  const search: Ask = () => call(`${baseUrl}/products/search?q=outage${Date.now()}x${n++}`);
+  return databaseOutageCheck(network, logDir, product, {
+    before: await search(),
+    route: '/products/search',
+    requests: [
+      ['GET', 'GET /products/search (a cache miss)', search],
+      ['POST', 'POST /products (admin)', () => call(`${baseUrl}/products`, { method: 'POST', token, body: { name: `Outage lamp ${Date.now()}`, category: 'rehearsal', price: '10.00' } })],
+    ],
+    healthy: search,
+  });
 }
