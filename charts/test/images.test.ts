@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { spawnChild } from '@arch/kit';
+import { onPath } from '@arch/kit/testing';
 import { repoRoot, serviceCharts } from './lib/helm.ts';
 
 const dockerfile = (service: string) => readFileSync(join(repoRoot, 'services', service, 'Dockerfile'), 'utf8');
@@ -137,8 +138,6 @@ function setAutogroupNice(pid: number, nice: number) {
   }
 }
 
-const onPath = (command: string) =>
-  (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, command)));
 
 const missing = !onPath('podman') ? 'podman is not installed' : !existsSync(script) ? `${script} is missing` : undefined;
 const ci = process.env.CI === 'true';

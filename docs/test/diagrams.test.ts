@@ -2,9 +2,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { onPath } from '@arch/kit/testing';
 import { diagramsDir, draw, sequenceToDot, sources, svgOf } from '../../scripts/diagrams.ts';
 
-const onPath = (command: string) => (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, command)));
 const missing = onPath('dot') && onPath('neato') ? undefined : 'graphviz (dot, neato) is not installed';
 // off CI a machine without graphviz skips the drawing, saying how to get it; under CI it must run
 const skip = missing && process.env.CI !== 'true' ? `${missing}: apt-get install -y graphviz` : false;

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dropPostgresDatabase, ensurePostgresDatabase } from '../db.ts';
@@ -14,6 +14,11 @@ export * from './tokens.ts';
  */
 export function testBackends(): Array<'pglite' | 'postgres'> {
   return process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+/** Whether a command is on PATH (a test that needs a tool a laptop may lack skips without it). */
+export function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, command)));
 }
 
 export function realPostgresUrl(): string | undefined {
