@@ -24,7 +24,7 @@ export interface GatewayOptions {
  * ingress-nginx's `proxy-body-size` default (`client_max_body_size 1m`), which the charts keep: a
  * body declared larger is refused at the edge with 413, before 100 Continue and before the service.
  */
-export const GATEWAY_BODY_LIMIT = 1024 * 1024;
+const GATEWAY_BODY_LIMIT = 1024 * 1024;
 const identityHeaders = authResponseHeaders.map((name) => name.toLowerCase());
 
 class SilentRequests extends LogController {

@@ -11,9 +11,8 @@ await runService({
     const app = await buildApp({ config, database });
     // Local stack: PGlite lets one process open a data folder, so demo data is seeded here, once,
     // with the seed Job's statement bound rather than a request's.
-    if (config.SEED_IF_EMPTY > 0) {
+    if (config.SEED_IF_EMPTY > 0 && (await createProductsRepository(database.db).isEmpty())) {
       await withJobDatabase(database, { config }, async (db) => {
-        if (!(await createProductsRepository(db).isEmpty())) return;
         app.log.info(`seeding ${config.SEED_IF_EMPTY} demo products`);
         const result = await seedProducts(db, { count: config.SEED_IF_EMPTY });
         app.log.info(`seeded ${result.inserted} products in ${(result.elapsedMs / 1000).toFixed(1)} s`);
