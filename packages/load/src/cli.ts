@@ -15,7 +15,7 @@ export const usage = `usage: pnpm loadtest <command> [flags]
     --rps N            requests per second, 5-20 (default 10; env LOAD_RPS)
     --duration S       seconds; 0 runs until stopped (default 60; env LOAD_DURATION)
     --interval S       seconds between printed lines (default 5)
-    --connections N    concurrent clients (default min(rps, 10))
+    --connections N    most clients with a request in flight (default 3 × rps, at least 10)
     --timeout S        seconds before a request counts as timed out (default 10)
     --out FILE         JSON summary, rewritten every interval and at the end
 

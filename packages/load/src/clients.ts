@@ -29,6 +29,12 @@ export interface WatchOptions {
   onFailure?: (context: FlowContext) => void;
 }
 
+/** Why an answer counts as an error (a 5xx, or a status the request may not answer), or undefined. */
+export function errorOf(status: number, expected?: readonly number[]): string | undefined {
+  if (status >= 500) return `status ${status}`;
+  return expected && !expected.includes(status) ? `unexpected status ${status}` : undefined;
+}
+
 /** A `setupClient` for autocannon: records every response and failure by endpoint; backs off reconnects. */
 export function watchClient(options: WatchOptions): (client: autocannon.Client) => void {
   return (client) => {
@@ -36,8 +42,7 @@ export function watchClient(options: WatchOptions): (client: autocannon.Client) 
     const context = () => internals.requestIterator.context;
     client.on('response', (status: number, _bytes: number, latencyMs: number) => {
       const { inFlight = 'unknown', expected } = context();
-      const error = status >= 500 ? `status ${status}` : expected && !expected.includes(status) ? `unexpected status ${status}` : undefined;
-      options.recorder.response(inFlight, latencyMs, error);
+      options.recorder.response(inFlight, latencyMs, errorOf(status, expected));
     });
     let failedAt = 0;
     const fail = (kind: 'connection' | 'timeout') => {

@@ -1,6 +1,6 @@
 // One-off requests around a load run (finding search words, waiting for a target), with a Host header
 // of the caller's choosing: fetch() cannot set Host, and through an ingress controller Host is the route.
-import { request } from 'node:http';
+import { request, type Agent } from 'node:http';
 
 export interface Target {
   /** Where the requests go, e.g. http://ingress-nginx-controller.ingress-nginx */
@@ -14,32 +14,62 @@ export interface JsonAnswer {
   body: unknown;
 }
 
-export function getJson(target: Target, path: string, timeoutMs = 5000): Promise<JsonAnswer> {
-  const url = new URL(path, target.baseUrl);
+export interface Exchange {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  headers?: Record<string, string>;
+  /** Sent as is (JSON already serialised). */
+  body?: string;
+  timeoutMs: number;
+  /** Keep-alive connections shared by a run's requests; default: a new connection each time. */
+  agent?: Agent;
+}
+
+/** Thrown when a request got no answer: `timeout`, or `connection` (refused, reset, broken). */
+export class NoAnswer extends Error {
+  readonly kind: 'connection' | 'timeout';
+
+  constructor(kind: 'connection' | 'timeout', message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+/** One request with the target's Host header; resolves with the status and the body's text. */
+export function exchange(target: Target, options: Exchange): Promise<{ status: number; text: string }> {
+  const url = new URL(options.path, target.baseUrl);
+  const headers: Record<string, string> = { ...options.headers, ...(target.host ? { host: target.host } : {}) };
+  if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
   return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'GET', headers: { accept: 'application/json', ...(target.host ? { host: target.host } : {}) }, timeout: timeoutMs },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = text;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            // not JSON: keep the text
-          }
-          resolve({ status: res.statusCode ?? 0, body });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`GET ${url.href} timed out after ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
+    const req = request(url, { method: options.method, headers, ...(options.agent ? { agent: options.agent } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', (err) => fail(new NoAnswer('connection', err.message)));
+    });
+    const fail = (err: NoAnswer) => {
+      clearTimeout(timer);
+      req.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(() => fail(new NoAnswer('timeout', `${options.method} ${url.href} timed out after ${options.timeoutMs} ms`)), options.timeoutMs);
+    req.on('error', (err) => fail(new NoAnswer('connection', `${options.method} ${url.href}: ${err.message}`)));
+    req.end(options.body);
   });
+}
+
+export async function getJson(target: Target, path: string, timeoutMs = 5000): Promise<JsonAnswer> {
+  const { status, text } = await exchange(target, { method: 'GET', path, headers: { accept: 'application/json' }, timeoutMs });
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status, body };
 }
 
 /** The product fields the load tools read from a search answer. */
@@ -92,6 +122,7 @@ export async function discoverWords(target: Target, pages = 3): Promise<{ words:
         productIds.push(item.id);
         for (const word of wordsOf(item.name)) words.add(word);
       }
+      if (found.items.length < 100) break; // the last page
     } catch {
       break;
     }

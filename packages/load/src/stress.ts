@@ -1,11 +1,14 @@
 // `pnpm loadtest stress`: a constant arrival rate over every public API method of the three
-// services. Each autocannon connection is a client going through the whole flow with its own
-// account: register, log in, create, read, update and delete its own profile, health, search, open a
-// product the search found, the JWKS, log out; then again with a new account.
+// services. Requests are sent at fixed times (an open model): a slow answer does not delay the next
+// arrival, so the rate holds while the target is slower than a second per request. Each client goes
+// through the whole flow with its own account: register, log in, create, read, update and delete its
+// own profile, health, search, open a product the search found, the JWKS, log out; then again with a
+// new account. An arrival goes to a client that is waiting for its turn; when every client is busy, a
+// new one joins, up to the --connections bound (then arrivals wait for a client and the rate drops).
+import { Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import autocannon from 'autocannon';
-import { watchClient, type FlowContext } from './clients.ts';
-import { discoverWords, parseSearch, pick, type Target } from './http.ts';
+import { errorOf, type FlowContext } from './clients.ts';
+import { discoverWords, exchange, NoAnswer, parseSearch, pick, type Target } from './http.ts';
 import { Recorder, type IntervalSample, type Summary } from './stats.ts';
 
 interface StressContext extends FlowContext {
@@ -15,9 +18,6 @@ interface StressContext extends FlowContext {
   userId?: number;
   profileCreated?: boolean;
   productId?: number;
-  /** Health checks left before this connection starts the flow. */
-  warmUp?: number;
-  warming?: boolean;
 }
 
 interface Built {
@@ -145,51 +145,6 @@ export const flow: FlowStep[] = [
 ];
 
 const methodOf = (endpoint: string) => endpoint.split(' ')[0] as 'GET' | 'POST' | 'PUT' | 'DELETE';
-const health = flow.find((step) => step.endpoint === 'GET /otusapp/health')!;
-
-/**
- * The flow as autocannon requests: each step builds its request from the connection's context.
- * autocannon starts every connection at once with the same flow, so they would all register (and
- * hash a password) in the same second; connection i first checks health i times instead, which
- * spreads the connections over the flow. A step that returns no request makes autocannon start the
- * flow over with a fresh context: that ends the warm-up, and a flow whose login failed.
- */
-export function flowRequests(steps: FlowStep[], vocabulary: Vocabulary, host: string | undefined, connections: number): autocannon.Request[] {
-  let constructed = 0;
-  return steps.map((flowStep, index) => {
-    const setupRequest = (request: autocannon.Request, raw: object): autocannon.Request | undefined => {
-      const context = raw as StressContext;
-      // autocannon builds step 0 of each connection once, in order, as it creates them
-      if (index === 0 && context.warmUp === undefined) context.warmUp = constructed < connections ? constructed++ % steps.length : 0;
-      let step = flowStep;
-      if (context.warmUp) {
-        context.warmUp -= 1;
-        context.warming = true;
-        step = health;
-      } else if (context.warming) {
-        return undefined;
-      }
-      const built = step.build(context, vocabulary);
-      if (!built) return undefined;
-      context.inFlight = step.endpoint;
-      context.expected = step.expected;
-      const headers: Record<string, string> = { ...(request.headers as Record<string, string> | undefined), accept: 'application/json' };
-      if (host) headers.host = host;
-      if (built.auth && context.token) headers.authorization = `Bearer ${context.token}`;
-      if (built.body !== undefined) headers['content-type'] = 'application/json';
-      return { ...request, method: methodOf(step.endpoint), path: built.path, headers, body: built.body === undefined ? '' : JSON.stringify(built.body) };
-    };
-    return {
-      method: methodOf(flowStep.endpoint),
-      path: '/',
-      setupRequest: setupRequest as (request: autocannon.Request, context: object) => autocannon.Request,
-      onResponse: (status: number, body: string, context: object) => {
-        const flowContext = context as StressContext;
-        if (!flowContext.warming) flowStep.onResponse?.(status, body, flowContext);
-      },
-    };
-  });
-}
 
 export interface StressOptions extends Target {
   rps: number;
@@ -197,7 +152,7 @@ export interface StressOptions extends Target {
   durationSeconds: number;
   /** Seconds between printed lines (and summary rewrites). */
   intervalSeconds: number;
-  /** Concurrent clients (default: min(rps, 10)); the rate is spread over them. */
+  /** Most clients with a request in flight at once (default: 3 × rps, at least 10). */
   connections?: number;
   timeoutSeconds?: number;
   /** Called with each interval (printing, rewriting the summary). */
@@ -206,48 +161,106 @@ export interface StressOptions extends Target {
   stopSignal?: Promise<void>;
 }
 
-// An autocannon instance lives at most this long; a run without end chains them.
-const WINDOW_SECONDS = 3600;
+/** A client of the flow: its account and its place in the flow. */
+interface Client {
+  context: StressContext;
+  step: number;
+}
 
 export async function runStress(options: StressOptions): Promise<Summary> {
   const vocabulary = await discoverWords(options);
   const recorder = new Recorder();
-  const connections = options.connections ?? Math.min(options.rps, 10);
-  const ticker = setInterval(() => {
-    const sample = recorder.sample();
-    options.onInterval?.(sample, recorder);
-  }, options.intervalSeconds * 1000);
-  let stopped = false;
-  let current: autocannon.Instance | undefined;
-  void options.stopSignal?.then(() => {
-    stopped = true;
-    current?.stop();
-  });
-  try {
-    let remaining = options.durationSeconds === 0 ? Number.POSITIVE_INFINITY : options.durationSeconds;
-    while (!stopped && remaining > 0) {
-      const window = Math.min(remaining, WINDOW_SECONDS);
-      await new Promise<void>((resolve, reject) => {
-        current = autocannon(
-          {
-            url: options.baseUrl,
-            connections,
-            overallRate: options.rps,
-            duration: window,
-            timeout: options.timeoutSeconds ?? 10,
-            requests: flowRequests(flow, vocabulary, options.host, connections),
-            setupClient: watchClient({ recorder, reconnectDelayMs: 1000 }),
-          },
-          (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
-        );
-        if (stopped) current.stop();
-      });
-      remaining -= window;
+  const most = options.connections ?? Math.max(10, options.rps * 3);
+  const timeoutMs = (options.timeoutSeconds ?? 10) * 1000;
+  const agent = new Agent({ keepAlive: true, maxSockets: most });
+  const idle: Client[] = [];
+  let clients = 0;
+  let waiting = 0; // arrivals that found every client busy at the bound
+  const inFlight = new Set<Promise<void>>();
+
+  /** The client's next request, starting its flow over (a new account) when a step cannot be built. */
+  const nextRequest = (client: Client) => {
+    for (let tries = 0; tries <= flow.length; tries++) {
+      const step = flow[client.step]!;
+      const built = step.build(client.context, vocabulary);
+      if (built) return { step, built };
+      client.context = {};
+      client.step = 0;
     }
+    throw new Error('the stress flow cannot start');
+  };
+
+  const send = async (client: Client): Promise<void> => {
+    const { step, built } = nextRequest(client);
+    const context = client.context;
+    client.step = (client.step + 1) % flow.length;
+    if (client.step === 0) client.context = {}; // the flow ends with logout: a new account next time
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (built.auth && context.token) headers.authorization = `Bearer ${context.token}`;
+    if (built.body !== undefined) headers['content-type'] = 'application/json';
+    const started = performance.now();
+    try {
+      const body = built.body === undefined ? undefined : JSON.stringify(built.body);
+      const answer = await exchange(options, { method: methodOf(step.endpoint), path: built.path, headers, ...(body === undefined ? {} : { body }), timeoutMs, agent });
+      recorder.response(step.endpoint, performance.now() - started, errorOf(answer.status, step.expected));
+      step.onResponse?.(answer.status, answer.text, context);
+    } catch (err) {
+      if (!(err instanceof NoAnswer)) throw err;
+      recorder.failure(step.endpoint, err.kind);
+    }
+  };
+
+  const dispatch = (client: Client) => {
+    const request: Promise<void> = send(client).finally(() => {
+      inFlight.delete(request);
+      if (waiting > 0) {
+        waiting -= 1;
+        dispatch(client);
+      } else {
+        idle.push(client);
+      }
+    });
+    inFlight.add(request);
+  };
+
+  const arrive = () => {
+    const client = idle.shift() ?? (clients < most ? ((clients += 1), { context: {}, step: 0 }) : undefined);
+    if (client) dispatch(client);
+    else waiting += 1;
+  };
+
+  const ticker = setInterval(() => options.onInterval?.(recorder.sample(), recorder), options.intervalSeconds * 1000);
+  const started = performance.now();
+  const ends = options.durationSeconds === 0 ? Number.POSITIVE_INFINITY : started + options.durationSeconds * 1000;
+  const gapMs = 1000 / options.rps;
+  try {
+    await new Promise<void>((resolve) => {
+      let arrivals = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const stop = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      void options.stopSignal?.then(stop);
+      const tick = () => {
+        const now = performance.now();
+        // every arrival that is due by now (several, after a stalled event loop)
+        while (started + arrivals * gapMs <= now && started + arrivals * gapMs < ends) {
+          arrivals += 1;
+          arrive();
+        }
+        const next = started + arrivals * gapMs;
+        if (next >= ends) return stop();
+        timer = setTimeout(tick, next - now);
+      };
+      tick();
+    });
+    waiting = 0;
+    await Promise.all(inFlight);
   } finally {
     clearInterval(ticker);
     recorder.stop();
+    agent.destroy();
   }
   return recorder.summary();
 }
-

@@ -27,12 +27,13 @@ t.test('the recorder: quantiles, errors by kind, endpoints adding up', async (t)
   t.equal(recorder.sample().requests, 0, 'and the next interval starts empty');
 });
 
-/** Answers the stress flow the way the platform does; `broken` answers 500 on that endpoint. */
-function fakePlatform(broken?: string): (req: IncomingMessage, res: ServerResponse) => void {
+/** Answers the stress flow the way the platform does; `broken` answers 500 on that endpoint; each answer after `delayMs`. */
+function fakePlatform(broken?: string, delayMs = 0): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     req.resume();
-    req.on('end', () => {
+    req.on('end', () => setTimeout(answer, delayMs));
+    const answer = () => {
       const send = (status: number, body?: unknown) => {
         res.statusCode = status;
         if (body !== undefined) res.setHeader('content-type', 'application/json');
@@ -58,7 +59,7 @@ function fakePlatform(broken?: string): (req: IncomingMessage, res: ServerRespon
         default:
           return send(200, { status: 'OK', keys: [], id: 3, name: 'Lamp red' });
       }
-    });
+    };
   };
 }
 
@@ -67,17 +68,40 @@ async function listen(server: Server, port = 0): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
-t.test('answers outside the flow\'s expectations are errors, by endpoint', async (t) => {
+t.test('answers outside the flow\'s expectations are errors, by endpoint, and the flow goes on', async (t) => {
+  const server = createServer(fakePlatform('GET /auth/jwks.json'));
+  const port = await listen(server);
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const summary = await runStress({ baseUrl: `http://127.0.0.1:${port}`, rps: 20, durationSeconds: 3, intervalSeconds: 1 });
+  assertSummaryShape(t, summary);
+  const jwks = summary.byEndpoint['GET /auth/jwks.json'];
+  t.ok(jwks && jwks.errors === jwks.count && jwks.count > 0, 'every 500 of the JWKS is an error');
+  t.equal(summary.errors, jwks?.errors, 'nothing else failed');
+  t.ok((summary.byEndpoint['POST /auth/logout']?.count ?? 0) > 0, 'the flow went on past the failing step to its end');
+  t.same(Object.keys(summary.errorKinds), ['status 500']);
+});
+
+t.test('a step that cannot be built starts the flow over with a new account', async (t) => {
   const server = createServer(fakePlatform('POST /auth/register'));
   const port = await listen(server);
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const summary = await runStress({ baseUrl: `http://127.0.0.1:${port}`, rps: 10, durationSeconds: 3, intervalSeconds: 1 });
-  assertSummaryShape(t, summary);
-  const register = summary.byEndpoint['POST /auth/register'];
-  t.ok(register && register.errors === register.count && register.count > 0, 'every 500 of register is an error');
-  t.equal(summary.errors, register?.errors, 'nothing else failed');
-  t.ok((summary.byEndpoint['GET /otusapp/health']?.count ?? 0) > 0, 'health (the warm-up) went on');
-  t.same(Object.keys(summary.errorKinds), ['status 500']);
+  const summary = await runStress({ baseUrl: `http://127.0.0.1:${port}`, rps: 20, durationSeconds: 2, intervalSeconds: 1 });
+  t.same(Object.keys(summary.byEndpoint), ['POST /auth/register'], 'without an account there is no login: every client registers again');
+  t.ok(summary.requests >= 36, `the rate held all the same (${summary.requests} requests in 2 s at 20 req/s)`);
+});
+
+t.test('the arrival rate holds when answers take longer than a second', async (t) => {
+  const server = createServer(fakePlatform(undefined, 1500));
+  const port = await listen(server);
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const summary = await runStress({ baseUrl: `http://127.0.0.1:${port}`, rps: 10, durationSeconds: 4, intervalSeconds: 1 });
+  t.equal(summary.errors, 0, 'every slow answer counted as an answer');
+  t.ok(summary.requests >= 38 && summary.requests <= 41, `40 arrivals in 4 s at 10 req/s, each answered (${summary.requests})`);
+  t.ok(summary.latency.p50 >= 1500, `each answer took its 1.5 s (p50 ${summary.latency.p50} ms)`);
+
+  const bounded = await runStress({ baseUrl: `http://127.0.0.1:${port}`, rps: 10, durationSeconds: 3, intervalSeconds: 1, connections: 3 });
+  t.ok(bounded.requests <= 9, `with 3 clients at most, arrivals wait for a free one (${bounded.requests} answers in 3 s + the drain)`);
+  t.ok(bounded.requests >= 6, `and the clients keep working (${bounded.requests})`);
 });
 
 t.test('the target goes away and comes back: connection errors are counted and the run goes on', async (t) => {
